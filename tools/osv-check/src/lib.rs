@@ -1,0 +1,11 @@
+//! DESCRIPTION
+
+pub mod cli;
+
+use anyhow::{Result, bail};
+use shared::Exit;
+
+/// Runs `osv-check` with parsed arguments.
+pub fn run(_cli: &cli::Cli) -> Result<Exit> {
+    bail!("not implemented yet")
+}
