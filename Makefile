@@ -1,7 +1,7 @@
 # Entry points for people and CI. `make test` is everything CI checks; `make demo` runs the
 # tools on examples/.
 CARGO ?= cargo
-SHELL_SCRIPTS := $(wildcard scripts/*)
+SHELL_SCRIPTS := $(wildcard scripts/*) $(wildcard examples/*/demo)
 
 .PHONY: build test fmt-check clippy unit man man-check shellcheck flake-check lint demo bench fuzz-smoke ci
 
