@@ -24,7 +24,11 @@ impl Exit {
 
     /// The more severe of two outcomes, for combining the verdicts of several inputs.
     pub fn worst(self, other: Exit) -> Exit {
-        if (other as u8) > (self as u8) { other } else { self }
+        if (other as u8) > (self as u8) {
+            other
+        } else {
+            self
+        }
     }
 }
 
@@ -65,7 +69,12 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 /// Folds a message onto one line so that an error is always a single line on stderr.
 fn one_line(message: &str) -> String {
-    message.split(['\n', '\r']).map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
+    message
+        .split(['\n', '\r'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -81,7 +90,8 @@ mod tests {
 
     #[test]
     fn broken_pipe_is_found_through_context() {
-        let err = anyhow::Error::from(io::Error::from(io::ErrorKind::BrokenPipe)).context("writing");
+        let err =
+            anyhow::Error::from(io::Error::from(io::ErrorKind::BrokenPipe)).context("writing");
         assert!(is_broken_pipe(&err));
         assert!(!is_broken_pipe(&anyhow::anyhow!("other")));
     }

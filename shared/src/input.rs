@@ -29,7 +29,11 @@ impl Source {
 
     /// The source one operand names.
     pub fn from_operand(operand: &Path) -> Source {
-        if operand.as_os_str() == "-" { Source::Stdin } else { Source::File(operand.to_path_buf()) }
+        if operand.as_os_str() == "-" {
+            Source::Stdin
+        } else {
+            Source::File(operand.to_path_buf())
+        }
     }
 
     /// The name used in records and error messages: the path as given, or `<stdin>`.
@@ -45,7 +49,8 @@ impl Source {
         match self {
             Source::Stdin => Ok(Box::new(BufReader::new(io::stdin()))),
             Source::File(path) => {
-                let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+                let file =
+                    File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
                 Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
             }
         }
@@ -54,7 +59,9 @@ impl Source {
     /// Reads the whole source as bytes.
     pub fn read_bytes(&self) -> Result<Vec<u8>> {
         let mut buf = Vec::new();
-        self.open()?.read_to_end(&mut buf).with_context(|| format!("{}: cannot read", self.name()))?;
+        self.open()?
+            .read_to_end(&mut buf)
+            .with_context(|| format!("{}: cannot read", self.name()))?;
         Ok(buf)
     }
 
@@ -72,7 +79,10 @@ impl Source {
 pub fn line_column(text: &[u8], offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
     (line, offset - line_start + 1)
 }
 
@@ -85,13 +95,15 @@ pub fn json_stream<T: DeserializeOwned>(
 ) -> impl Iterator<Item = Result<T>> {
     let name = source_name.to_string();
     let mut failed = false;
-    serde_json::Deserializer::from_reader(reader).into_iter::<T>().map_while(move |item| {
-        if failed {
-            return None;
-        }
-        failed = item.is_err();
-        Some(item.map_err(|e| json_error(&name, &e)))
-    })
+    serde_json::Deserializer::from_reader(reader)
+        .into_iter::<T>()
+        .map_while(move |item| {
+            if failed {
+                return None;
+            }
+            failed = item.is_err();
+            Some(item.map_err(|e| json_error(&name, &e)))
+        })
 }
 
 /// Reads every JSON value of a source into memory (see [`json_stream`]).
@@ -109,13 +121,18 @@ pub fn parse_json<T: DeserializeOwned>(source_name: &str, text: &[u8]) -> Result
 /// so that callers can still recognise it.
 pub fn json_error(source_name: &str, err: &serde_json::Error) -> anyhow::Error {
     if let Some(kind) = err.io_error_kind() {
-        return anyhow::Error::from(io::Error::from(kind)).context(format!("{source_name}: cannot read"));
+        return anyhow::Error::from(io::Error::from(kind))
+            .context(format!("{source_name}: cannot read"));
     }
     let text = err.to_string();
     let cause = text
         .rfind(" at line ")
         .map_or(text.as_str(), |at| &text[..at]);
-    let cause = if err.is_eof() { format!("unexpected end of input: {cause}") } else { cause.to_string() };
+    let cause = if err.is_eof() {
+        format!("unexpected end of input: {cause}")
+    } else {
+        cause.to_string()
+    };
     anyhow!("{source_name}:{}:{}: {cause}", err.line(), err.column())
 }
 
@@ -146,7 +163,11 @@ mod tests {
 
     #[test]
     fn truncated_input_says_so() {
-        let err = values("{\"a\": [1, 2").pop().unwrap().unwrap_err().to_string();
+        let err = values("{\"a\": [1, 2")
+            .pop()
+            .unwrap()
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("in.json:1:"), "{err}");
         assert!(err.contains("unexpected end of input"), "{err}");
     }
@@ -158,7 +179,10 @@ mod tests {
         struct Rec {
             path: String,
         }
-        let err = json_stream::<Rec>("r.json", "{\"x\":1}".as_bytes()).next().unwrap().unwrap_err();
+        let err = json_stream::<Rec>("r.json", "{\"x\":1}".as_bytes())
+            .next()
+            .unwrap()
+            .unwrap_err();
         assert_eq!(err.to_string(), "r.json:1:7: missing field `path`");
     }
 
@@ -166,12 +190,18 @@ mod tests {
     fn operands_map_to_sources() {
         assert_eq!(Source::from_operands(&[]), vec![Source::Stdin]);
         let ops = [PathBuf::from("-"), PathBuf::from("a.json")];
-        assert_eq!(Source::from_operands(&ops), vec![Source::Stdin, Source::File("a.json".into())]);
+        assert_eq!(
+            Source::from_operands(&ops),
+            vec![Source::Stdin, Source::File("a.json".into())]
+        );
     }
 
     #[test]
     fn missing_file_names_the_path() {
-        let err = Source::File("/nonexistent/x.json".into()).read_bytes().err().unwrap();
+        let err = Source::File("/nonexistent/x.json".into())
+            .read_bytes()
+            .err()
+            .unwrap();
         assert!(format!("{err:#}").starts_with("/nonexistent/x.json: cannot open: "));
     }
 
@@ -180,7 +210,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.txt");
         std::fs::write(&path, b"ok\nab\xffc").unwrap();
-        let err = Source::File(path.clone()).read_string().unwrap_err().to_string();
+        let err = Source::File(path.clone())
+            .read_string()
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, format!("{}:2:3: expected UTF-8 text", path.display()));
     }
 

@@ -36,7 +36,11 @@ impl Manual {
     pub fn long_help(&self) -> String {
         let mut text = String::from("Examples:\n");
         for example in self.examples {
-            let _ = writeln!(text, "  {}\n    $ {}\n", example.description, example.command);
+            let _ = writeln!(
+                text,
+                "  {}\n    $ {}\n",
+                example.description, example.command
+            );
         }
         text.push_str("Exit status:\n");
         for (code, meaning) in self.exit_status {
@@ -59,7 +63,10 @@ mod tests {
     #[test]
     fn long_help_lists_examples_and_codes() {
         let manual = Manual {
-            examples: &[Example { description: "Show sizes.", command: "tool a.img | jq ." }],
+            examples: &[Example {
+                description: "Show sizes.",
+                command: "tool a.img | jq .",
+            }],
             exit_status: &[(0, "fine"), (2, "error")],
             environment: &[("NO_COLOR", "disables colour")],
         };

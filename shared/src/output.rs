@@ -15,20 +15,32 @@ impl RecordWriter<BufWriter<Stdout>> {
     /// A writer on standard output. `flush_each` flushes after every record, for streams that
     /// a consumer reads while the tool is still running (event streams).
     pub fn stdout(pretty: bool, flush_each: bool) -> Self {
-        RecordWriter::new(BufWriter::with_capacity(1 << 16, io::stdout()), pretty, flush_each)
+        RecordWriter::new(
+            BufWriter::with_capacity(1 << 16, io::stdout()),
+            pretty,
+            flush_each,
+        )
     }
 }
 
 impl<W: Write> RecordWriter<W> {
     /// A writer on any byte sink.
     pub fn new(out: W, pretty: bool, flush_each: bool) -> Self {
-        RecordWriter { out, pretty, flush_each }
+        RecordWriter {
+            out,
+            pretty,
+            flush_each,
+        }
     }
 
     /// Writes one record and its newline.
     pub fn write<T: Serialize + ?Sized>(&mut self, record: &T) -> io::Result<()> {
-        let bytes = if self.pretty { serde_json::to_vec_pretty(record) } else { serde_json::to_vec(record) }
-            .map_err(io::Error::other)?;
+        let bytes = if self.pretty {
+            serde_json::to_vec_pretty(record)
+        } else {
+            serde_json::to_vec(record)
+        }
+        .map_err(io::Error::other)?;
         self.out.write_all(&bytes)?;
         self.out.write_all(b"\n")?;
         if self.flush_each {

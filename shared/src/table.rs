@@ -25,7 +25,10 @@ pub struct Table {
 impl Table {
     /// A table with these column headers.
     pub fn new<S: Into<String>>(headers: impl IntoIterator<Item = S>) -> Self {
-        Table { headers: headers.into_iter().map(Into::into).collect(), rows: Vec::new() }
+        Table {
+            headers: headers.into_iter().map(Into::into).collect(),
+            rows: Vec::new(),
+        }
     }
 
     /// Appends a row; missing cells are empty and extra cells are dropped.
@@ -58,7 +61,10 @@ impl Table {
         (0..self.headers.len())
             .map(|c| {
                 let cells = self.rows.iter().map(|r| r[c].chars().count());
-                cells.chain([self.headers[c].chars().count()]).max().unwrap_or(0)
+                cells
+                    .chain([self.headers[c].chars().count()])
+                    .max()
+                    .unwrap_or(0)
             })
             .collect()
     }
@@ -80,7 +86,11 @@ impl Table {
                 .iter()
                 .enumerate()
                 .map(|(c, cell)| {
-                    if numeric[c] { format!("{cell:>w$}", w = widths[c]) } else { format!("{cell:<w$}", w = widths[c]) }
+                    if numeric[c] {
+                        format!("{cell:>w$}", w = widths[c])
+                    } else {
+                        format!("{cell:<w$}", w = widths[c])
+                    }
                 })
                 .collect();
             let _ = writeln!(out, "{}", cells.join("  ").trim_end());
@@ -101,11 +111,28 @@ impl Table {
     fn markdown(&self) -> String {
         let escape = |s: &str| s.replace('|', "\\|").replace('\n', "<br>");
         let mut out = String::new();
-        let _ = writeln!(out, "| {} |", self.headers.iter().map(|h| escape(h)).collect::<Vec<_>>().join(" | "));
-        let rule: Vec<&str> = (0..self.headers.len()).map(|c| if self.numeric(c) { "---:" } else { "---" }).collect();
+        let _ = writeln!(
+            out,
+            "| {} |",
+            self.headers
+                .iter()
+                .map(|h| escape(h))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+        let rule: Vec<&str> = (0..self.headers.len())
+            .map(|c| if self.numeric(c) { "---:" } else { "---" })
+            .collect();
         let _ = writeln!(out, "| {} |", rule.join(" | "));
         for row in &self.rows {
-            let _ = writeln!(out, "| {} |", row.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" | "));
+            let _ = writeln!(
+                out,
+                "| {} |",
+                row.iter()
+                    .map(|c| escape(c))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            );
         }
         out
     }
@@ -124,18 +151,27 @@ mod tests {
 
     #[test]
     fn plain_aligns_and_right_justifies_numbers() {
-        assert_eq!(sample().render(TableFormat::Table), "name       bytes\na|b           10\nlong name   2000\n");
+        assert_eq!(
+            sample().render(TableFormat::Table),
+            "name       bytes\na|b           10\nlong name   2000\n"
+        );
     }
 
     #[test]
     fn csv_has_a_header_row() {
-        assert_eq!(sample().render(TableFormat::Csv), "name,bytes\na|b,10\nlong name,2000\n");
+        assert_eq!(
+            sample().render(TableFormat::Csv),
+            "name,bytes\na|b,10\nlong name,2000\n"
+        );
     }
 
     #[test]
     fn markdown_escapes_pipes() {
         let md = sample().render(TableFormat::Markdown);
-        assert_eq!(md, "| name | bytes |\n| --- | ---: |\n| a\\|b | 10 |\n| long name | 2000 |\n");
+        assert_eq!(
+            md,
+            "| name | bytes |\n| --- | ---: |\n| a\\|b | 10 |\n| long name | 2000 |\n"
+        );
     }
 
     #[test]

@@ -17,7 +17,11 @@ pub fn format_bytes(bytes: u64) -> String {
         unit += 1;
     }
     let text = format!("{value:.1}");
-    format!("{} {}", text.strip_suffix(".0").unwrap_or(&text), UNITS[unit])
+    format!(
+        "{} {}",
+        text.strip_suffix(".0").unwrap_or(&text),
+        UNITS[unit]
+    )
 }
 
 /// Parses a size: a plain number of bytes, or a number with a unit. `K`, `M`, `G`, `T`, `P`,
@@ -25,10 +29,13 @@ pub fn format_bytes(bytes: u64) -> String {
 /// `TB`, `PB`, `EB` are powers of 1000. Fractions are allowed when the result is whole.
 pub fn parse_bytes(text: &str) -> Result<u64> {
     let trimmed = text.trim();
-    let split = trimmed.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(trimmed.len());
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(split);
-    let multiplier = unit_multiplier(unit.trim())
-        .ok_or_else(|| anyhow::anyhow!("{text:?}: expected a size such as 4096, 512K, 16GiB or 20GB"))?;
+    let multiplier = unit_multiplier(unit.trim()).ok_or_else(|| {
+        anyhow::anyhow!("{text:?}: expected a size such as 4096, 512K, 16GiB or 20GB")
+    })?;
     let Ok(value) = number.parse::<f64>() else {
         bail!("{text:?}: expected a size such as 4096, 512K, 16GiB or 20GB");
     };
@@ -48,7 +55,11 @@ fn unit_multiplier(unit: &str) -> Option<u64> {
         u => (u, false),
     };
     let power = "KMGTPE".find(prefix).filter(|_| prefix.len() == 1)? as u32 + 1;
-    Some(if decimal { 1000u64.pow(power) } else { KIB.pow(power) })
+    Some(if decimal {
+        1000u64.pow(power)
+    } else {
+        KIB.pow(power)
+    })
 }
 
 #[cfg(test)]

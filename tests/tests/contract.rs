@@ -7,7 +7,10 @@ use pipeline_tests::{TOOLS, tool_bin};
 
 fn run(tool: &str, args: &[&str]) -> std::process::Output {
     let bin = tool_bin(tool);
-    Command::new(&bin).args(args).output().unwrap_or_else(|e| panic!("{}: {e} (build the workspace first)", bin.display()))
+    Command::new(&bin)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e} (build the workspace first)", bin.display()))
 }
 
 #[test]
@@ -16,9 +19,18 @@ fn help_shows_examples_and_exit_status() {
         let out = run(tool, &["--help"]);
         assert!(out.status.success(), "{tool} --help failed");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("Examples:\n"), "{tool} --help has no examples");
-        assert!(text.contains(&format!("$ {tool}")), "{tool} --help has no example command");
-        assert!(text.contains("Exit status:\n  0 "), "{tool} --help has no exit status");
+        assert!(
+            text.contains("Examples:\n"),
+            "{tool} --help has no examples"
+        );
+        assert!(
+            text.contains(&format!("$ {tool}")),
+            "{tool} --help has no example command"
+        );
+        assert!(
+            text.contains("Exit status:\n  0 "),
+            "{tool} --help has no exit status"
+        );
     }
 }
 
@@ -35,7 +47,11 @@ fn version_answers() {
 fn unknown_flag_is_a_usage_error() {
     for tool in TOOLS {
         let out = run(tool, &["--no-such-flag"]);
-        assert_eq!(out.status.code(), Some(2), "{tool} should exit 2 on a bad flag");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{tool} should exit 2 on a bad flag"
+        );
         assert!(out.stdout.is_empty(), "{tool} wrote data on a usage error");
     }
 }

@@ -25,7 +25,12 @@ fn tools() -> Vec<(Command, Manual)> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["man"] => generate(false),
         ["man", "--check"] => generate(true),
         _ => Err(anyhow::anyhow!("usage: cargo xtask man [--check]")),
@@ -45,7 +50,10 @@ fn generate(check: bool) -> Result<()> {
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     for (command, manual) in tools() {
         let name = command.get_name().to_string();
-        files.push((root.join("man").join(format!("{name}.1")), man_page(command.clone(), &manual)?));
+        files.push((
+            root.join("man").join(format!("{name}.1")),
+            man_page(command.clone(), &manual)?,
+        ));
         for (shell, file) in [
             (Shell::Bash, format!("{name}.bash")),
             (Shell::Zsh, format!("_{name}")),
@@ -59,11 +67,19 @@ fn generate(check: bool) -> Result<()> {
     let stale: Vec<String> = files
         .iter()
         .filter(|(path, bytes)| fs::read(path).ok().as_deref() != Some(bytes.as_slice()))
-        .map(|(path, _)| path.strip_prefix(&root).unwrap_or(path).display().to_string())
+        .map(|(path, _)| {
+            path.strip_prefix(&root)
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        })
         .collect();
     if check {
         if !stale.is_empty() {
-            bail!("generated files are out of date (run `make man`): {}", stale.join(", "));
+            bail!(
+                "generated files are out of date (run `make man`): {}",
+                stale.join(", ")
+            );
         }
         return Ok(());
     }
@@ -106,16 +122,22 @@ fn extra_sections(manual: &Manual) -> Roff {
     roff.control("SH", ["EXAMPLES"]);
     for example in manual.examples {
         roff.control("TP", []).text([roman(example.description)]);
-        roff.control("nf", []).text([bold(example.command)]).control("fi", []);
+        roff.control("nf", [])
+            .text([bold(example.command)])
+            .control("fi", []);
     }
     roff.control("SH", ["EXIT STATUS"]);
     for (code, meaning) in manual.exit_status {
-        roff.control("TP", []).text([bold(code.to_string())]).text([roman(*meaning)]);
+        roff.control("TP", [])
+            .text([bold(code.to_string())])
+            .text([roman(*meaning)]);
     }
     if !manual.environment.is_empty() {
         roff.control("SH", ["ENVIRONMENT"]);
         for (name, meaning) in manual.environment {
-            roff.control("TP", []).text([bold(*name)]).text([roman(*meaning)]);
+            roff.control("TP", [])
+                .text([bold(*name)])
+                .text([roman(*meaning)]);
         }
     }
     roff
