@@ -20,8 +20,15 @@ pub struct Cli {
 
 /// Examples, exit codes and environment for `--help` and the manual page.
 pub const MANUAL: Manual = Manual {
-    examples: &[Example { description: "EXAMPLE", command: "cloudinit-gen input.json" }],
-    exit_status: &[(0, "success"), (1, "the answer is no"), (2, "the tool could not answer")],
+    examples: &[Example {
+        description: "EXAMPLE",
+        command: "cloudinit-gen input.json",
+    }],
+    exit_status: &[
+        (0, "success"),
+        (1, "the answer is no"),
+        (2, "the tool could not answer"),
+    ],
     environment: &[],
 };
 
