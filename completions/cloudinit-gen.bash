@@ -16,6 +16,18 @@ _cloudinit__gen() {
             ",$1")
                 cmd="cloudinit__gen"
                 ;;
+            cloudinit__gen,help)
+                cmd="cloudinit__gen__subcmd__help"
+                ;;
+            cloudinit__gen,lint)
+                cmd="cloudinit__gen__subcmd__lint"
+                ;;
+            cloudinit__gen__subcmd__help,help)
+                cmd="cloudinit__gen__subcmd__help__subcmd__help"
+                ;;
+            cloudinit__gen__subcmd__help,lint)
+                cmd="cloudinit__gen__subcmd__help__subcmd__lint"
+                ;;
             *)
                 ;;
         esac
@@ -23,12 +35,32 @@ _cloudinit__gen() {
 
     case "${cmd}" in
         cloudinit__gen)
-            opts="-o -h -V --output --pretty --help --version"
+            opts="-o -h -V --out-dir --iso --vfat --oci --tf-external --proxmox-snippets --proxmox-storage --output --pretty --help --version lint help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --out-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --iso)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vfat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxmox-snippets)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxmox-storage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "json table csv markdown" -- "${cur}"))
                     return 0
@@ -37,6 +69,62 @@ _cloudinit__gen() {
                     COMPREPLY=($(compgen -W "json table csv markdown" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudinit__subcmd__gen__subcmd__help)
+            opts="lint help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudinit__subcmd__gen__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudinit__subcmd__gen__subcmd__help__subcmd__lint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cloudinit__subcmd__gen__subcmd__lint)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -23,18 +23,46 @@ _osv__check() {
 
     case "${cmd}" in
         osv__check)
-            opts="-o -h -V --output --pretty --help --version"
+            opts="-o -h -V --offline --api-url --timeout --retries --retry-delay --fail-on --ignore --output --pretty --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --offline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "low medium high critical" -- "${cur}"))
+                    return 0
+                    ;;
+                --ignore)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
-                    COMPREPLY=($(compgen -W "json table csv markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "json table csv markdown sarif" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "json table csv markdown" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "json table csv markdown sarif" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -23,7 +23,7 @@ _qcow__size() {
 
     case "${cmd}" in
         qcow__size)
-            opts="-o -h -V --output --pretty --help --version"
+            opts="-o -h -V --no-scan --check --backing-chain --measure --output --pretty --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -2,6 +2,10 @@ complete -c qcow-size -s o -l output -d 'Output format: JSON Lines records, or a
 table\t'Aligned columns, for a terminal'
 csv\t'Comma-separated values with a header row'
 markdown\t'A Markdown table, for a pull-request comment'"
+complete -c qcow-size -l no-scan -d 'Read only the header, extensions, snapshot table and bitmap directory (constant time); the allocation fields are null'
+complete -c qcow-size -l check -d 'Check metadata consistency like `qemu-img check` (references out of the file, overlaps, refcount mismatches, leaks) and add `check_verdict`, `corruptions` and `leaks`; exit 1 when an image is not clean. Needs two bytes of memory per host cluster of the file'
+complete -c qcow-size -l backing-chain -d 'Open the backing chain (names resolved against each image\'s directory) and print a record per layer with its `depth`; the top record adds `chain_allocated_bytes`, the guest data of the flattened chain. Loops and chains deeper than 256 are errors'
+complete -c qcow-size -l measure -d 'Add `required_bytes`, `fully_allocated_bytes` and `bitmaps_bytes`, equal to `qemu-img measure -O qcow2` (a flattened, uncompressed copy with 64 KiB clusters)'
 complete -c qcow-size -l pretty -d 'Indent JSON records (no longer one record per line)'
 complete -c qcow-size -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qcow-size -s V -l version -d 'Print version'

@@ -1,11 +1,172 @@
-//! DESCRIPTION
+//! `closure-layers`: split a Nix closure into container image layers exactly as nixpkgs'
+//! `dockerTools` does (size cohorts, popularity contest, `layeringPipeline`), and compare the
+//! layers of image versions and of several images.
 
+pub mod auto;
 pub mod cli;
+pub mod compare;
+pub mod fleet;
+pub mod graph;
+pub mod layering;
+pub mod parse;
+pub mod pipeline;
+pub mod popularity;
+pub mod report;
 
-use anyhow::{Result, bail};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
 use shared::Exit;
+use shared::input::Source;
+use shared::output::RecordWriter;
+
+use crate::cli::{AlgorithmArg, Cli, Command, LayeringArgs};
+use crate::compare::Image;
+use crate::graph::Graph;
+use crate::layering::{Budget, Layering, Strategy, lay_out};
 
 /// Runs `closure-layers` with parsed arguments.
-pub fn run(_cli: &cli::Cli) -> Result<Exit> {
-    bail!("not implemented yet")
+pub fn run(cli: &Cli) -> Result<Exit> {
+    let mut out = RecordWriter::stdout(cli.output.pretty, false);
+    let format = cli.output.output;
+    match &cli.command {
+        None if cli.fleet => run_fleet(cli, &mut out)?,
+        None => {
+            let mut graph = read_graph(&Source::from_operands(&cli.inputs))?;
+            if !cli.root.is_empty() {
+                graph = graph.restrict_to(&cli.root)?;
+            }
+            let layering = layer(&graph, &cli.layering, &strategy(&cli.layering)?)?;
+            report::write_layering(&mut out, format, &graph, &layering)?;
+        }
+        Some(Command::Diff { old, new }) => {
+            let old_graph = read_graph(&[Source::from_operand(old)])?;
+            let new_graph = read_graph(&[Source::from_operand(new)])?;
+            let mut records = Vec::new();
+            for strategy in strategies(&cli.layering)? {
+                let (lo, ln) = (
+                    layer(&old_graph, &cli.layering, &strategy)?,
+                    layer(&new_graph, &cli.layering, &strategy)?,
+                );
+                records.push(compare::diff(
+                    &image(old, &old_graph, &lo),
+                    &image(new, &new_graph, &ln),
+                ));
+            }
+            report::write_diff(&mut out, format, &records)?;
+        }
+        Some(Command::Share { images }) => {
+            let strategy = strategy(&cli.layering)?;
+            let graphs = images
+                .iter()
+                .map(|p| read_graph(&[Source::from_operand(p)]))
+                .collect::<Result<Vec<_>>>()?;
+            let layerings = graphs
+                .iter()
+                .map(|g| layer(g, &cli.layering, &strategy))
+                .collect::<Result<Vec<_>>>()?;
+            let entries: Vec<Image> = images
+                .iter()
+                .zip(&graphs)
+                .zip(&layerings)
+                .map(|((p, g), l)| image(p, g, l))
+                .collect();
+            report::write_share(&mut out, format, &compare::share(&entries))?;
+        }
+    }
+    out.finish().context("writing output")?;
+    Ok(Exit::Success)
+}
+
+/// `--fleet`: the joint layering of the input images, against each laid out alone.
+fn run_fleet<W: std::io::Write>(cli: &Cli, out: &mut RecordWriter<W>) -> Result<()> {
+    if cli.inputs.len() < 2 {
+        anyhow::bail!("--fleet: expected two or more GRAPH files, one per image");
+    }
+    let strategy = strategy(&cli.layering)?;
+    let graphs = cli
+        .inputs
+        .iter()
+        .map(|p| read_graph(&[Source::from_operand(p)]))
+        .collect::<Result<Vec<_>>>()?;
+    let alone = graphs
+        .iter()
+        .map(|g| layer(g, &cli.layering, &strategy))
+        .collect::<Result<Vec<_>>>()?;
+    let available = Budget {
+        max_layers: cli.layering.max_layers,
+        from_image_layers: cli.layering.from_image_layers,
+    }
+    .available()?;
+    let images: Vec<fleet::FleetImage> = cli
+        .inputs
+        .iter()
+        .zip(&graphs)
+        .map(|(p, graph)| fleet::FleetImage {
+            name: Source::from_operand(p).name(),
+            graph,
+        })
+        .collect();
+    let joint = fleet::fleet_layers(&images, available);
+    let summary = fleet::summarize(&images, &joint, &alone);
+    report::write_fleet(out, cli.output.output, &joint, &summary)
+}
+
+/// Reads and merges the graphs of the given sources.
+pub fn read_graph(sources: &[Source]) -> Result<Graph> {
+    let mut parsed = Vec::with_capacity(sources.len());
+    for source in sources {
+        let name = source.name();
+        let bytes = source.read_bytes()?;
+        parsed.push((name.clone(), parse::parse_nodes(&name, &bytes)?));
+    }
+    Graph::from_sources(parsed)
+}
+
+/// The strategy the options select: the pipeline if given, else the algorithm.
+fn strategy(args: &LayeringArgs) -> Result<Strategy> {
+    match &args.pipeline {
+        Some(text) => Ok(Strategy::Pipeline(pipeline::parse_pipeline(
+            &pipeline_text(text)?,
+        )?)),
+        None => Ok(match args.algorithm {
+            AlgorithmArg::Auto => Strategy::Auto,
+            AlgorithmArg::Popularity => Strategy::Popularity,
+        }),
+    }
+}
+
+/// The strategies `diff` compares: both algorithms, and the pipeline when one is given.
+fn strategies(args: &LayeringArgs) -> Result<Vec<Strategy>> {
+    let mut all = vec![Strategy::Auto, Strategy::Popularity];
+    if args.pipeline.is_some() {
+        all.push(strategy(args)?);
+    }
+    Ok(all)
+}
+
+/// The pipeline's JSON: the argument itself when it looks like JSON, else the file it names.
+fn pipeline_text(arg: &str) -> Result<String> {
+    if arg.trim_start().starts_with('[') || arg.trim_start().starts_with('{') {
+        return Ok(arg.to_string());
+    }
+    Source::File(PathBuf::from(arg))
+        .read_string()
+        .with_context(|| format!("--pipeline {arg}"))
+}
+
+fn layer(graph: &Graph, args: &LayeringArgs, strategy: &Strategy) -> Result<Layering> {
+    let budget = Budget {
+        max_layers: args.max_layers,
+        from_image_layers: args.from_image_layers,
+    };
+    lay_out(graph, strategy, budget, &args.exclude)
+}
+
+fn image<'a>(path: &Path, graph: &'a Graph, layering: &'a Layering) -> Image<'a> {
+    Image {
+        name: Source::from_operand(path).name(),
+        graph,
+        layering,
+    }
 }

@@ -3,33 +3,125 @@
 
 use std::path::PathBuf;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, Parser, Subcommand};
 use shared::cli::OutputArgs;
 use shared::manual::{Example, Manual};
 
-/// DESCRIPTION
+/// Generate cloud-init NoCloud seeds that are valid by construction.
+///
+/// Reads one JSON spec per machine (JSON Lines or concatenated documents for many), validates
+/// every field, and writes user-data (`#cloud-config` YAML from a serializer, `default` kept in
+/// `users`, scripts as MIME parts that all carry merge headers), meta-data (`instance-id` derived
+/// from the content, `local-hostname`) and network-config (version 1 by default, version 2 on
+/// request, without the default-route forms cloud-init 22.4 mis-renders). By default each file is
+/// a JSON Lines record; the options below write seed directories, ISO 9660 or vfat images with
+/// the `cidata` label (byte-for-byte reproducible), OCI launch metadata, an OpenTofu `external`
+/// result, or Proxmox `cicustom` snippets.
 #[derive(Debug, Parser)]
-#[command(name = "cloudinit-gen", version)]
+#[command(
+    name = "cloudinit-gen",
+    version,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
-    /// Input files; `-` or none reads standard input.
+    /// Check existing seeds instead of generating one.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Spec files (JSON, JSON Lines); `-` or none reads standard input.
     pub inputs: Vec<PathBuf>,
+    /// Write the seed files to DIR (DIR/<hostname>/ when there are several specs); files are
+    /// replaced atomically and are mode 0600 when they hold password hashes.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Write a NoCloud ISO 9660 image (Joliet and Rock Ridge, volume `cidata`); one spec only.
+    #[arg(long, value_name = "FILE")]
+    pub iso: Option<PathBuf>,
+    /// Write a NoCloud FAT image (label `cidata`); one spec only.
+    #[arg(long, value_name = "FILE")]
+    pub vfat: Option<PathBuf>,
+    /// Print OCI launch metadata (`user_data` gzipped and base64-encoded, `ssh_authorized_keys`)
+    /// and check it against the 32,000-byte metadata limit.
+    #[arg(long)]
+    pub oci: bool,
+    /// Print the flat string map the OpenTofu/Terraform `external` data source expects, for one
+    /// spec: a file operand, or the query on standard input as `{"spec": "<JSON spec>"}`.
+    #[arg(long, conflicts_with_all = ["out_dir", "iso", "vfat", "oci", "proxmox_snippets"])]
+    pub tf_external: bool,
+    /// Write Proxmox snippets <hostname>-user.yaml, -network.yaml and -meta.yaml to DIR, for
+    /// `qm set --cicustom`.
+    #[arg(long, value_name = "DIR")]
+    pub proxmox_snippets: Option<PathBuf>,
+    /// The Proxmox storage that holds DIR, used in the printed `cicustom` value.
+    #[arg(long, value_name = "STORAGE", default_value = "local")]
+    pub proxmox_storage: String,
     /// Output format and layout.
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check existing seeds: directories, ISO 9660 or FAT images, or OCI metadata JSON. Prints one
+    /// `finding` record per problem and a `summary`; exits 1 when there are findings.
+    Lint {
+        /// Seed directories, images or OCI metadata files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
 /// Examples, exit codes and environment for `--help` and the manual page.
 pub const MANUAL: Manual = Manual {
-    examples: &[Example {
-        description: "EXAMPLE",
-        command: "cloudinit-gen input.json",
-    }],
-    exit_status: &[
-        (0, "success"),
-        (1, "the answer is no"),
-        (2, "the tool could not answer"),
+    examples: &[
+        Example {
+            description: "Show the generated user-data of a spec.",
+            command: "cloudinit-gen cp-0.json | jq -r 'select(.name == \"user-data\") | .content'",
+        },
+        Example {
+            description: "Build a reproducible NoCloud ISO and attach it to a QEMU guest.",
+            command: "SOURCE_DATE_EPOCH=1700000000 cloudinit-gen --iso seed.iso cp-0.json && qemu-system-x86_64 -cdrom seed.iso ...",
+        },
+        Example {
+            description: "Proxmox: write snippets and point the VM at them.",
+            command: "cloudinit-gen --proxmox-snippets /var/lib/vz/snippets vm.json | jq -r 'select(.type == \"proxmox_cicustom\") | .cicustom' | xargs qm set 101 --cicustom",
+        },
+        Example {
+            description: "Seed directories for a whole cluster from JSON Lines.",
+            command: "jq -c '.nodes[]' cluster.json | cloudinit-gen --out-dir seeds/",
+        },
+        Example {
+            description: "OCI: launch metadata for the oci CLI, failing when over 32,000 bytes.",
+            command: "cloudinit-gen --oci node.json | jq '{user_data, ssh_authorized_keys}' > metadata.json",
+        },
+        Example {
+            description: "OpenTofu: data \"external\" \"seed\" { program = [\"cloudinit-gen\", \"--tf-external\"], query = { spec = jsonencode(var.node) } }; the same call by hand:",
+            command: "jq -n --arg spec \"$(cat node.json)\" '{spec: $spec}' | cloudinit-gen --tf-external | jq -r .user_data_base64",
+        },
+        Example {
+            description: "Check a seed made elsewhere (directory, ISO, vfat or OCI metadata JSON).",
+            command: "cloudinit-gen lint seed.iso seed-dir/ metadata.json | jq -r 'select(.type == \"finding\") | .message'",
+        },
+        Example {
+            description: "Talos on NoCloud: the machine config becomes user-data verbatim.",
+            command: "jq -n --rawfile c controlplane.yaml '{hostname: \"cp-0\", talos_machine_config: $c}' | cloudinit-gen --iso cp-0.iso",
+        },
     ],
-    environment: &[],
+    exit_status: &[
+        (0, "the seed was generated (and written where asked)"),
+        (
+            1,
+            "the seed was generated but does not fit: OCI metadata over 32,000 bytes",
+        ),
+        (
+            2,
+            "the tool could not answer: invalid spec (the message names the field), unreadable input, write failure",
+        ),
+    ],
+    environment: &[(
+        "SOURCE_DATE_EPOCH",
+        "Seconds since 1970 used for every timestamp in ISO and vfat images; 0 (1980 for FAT) when unset.",
+    )],
 };
 
 /// The full command, with the examples in its long help.

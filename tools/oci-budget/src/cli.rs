@@ -3,31 +3,145 @@
 
 use std::path::PathBuf;
 
-use clap::{CommandFactory, Parser};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use shared::cli::OutputArgs;
 use shared::manual::{Example, Manual};
 
-/// DESCRIPTION
+use crate::date::Date;
+use crate::limits::Account;
+
+/// Check OpenTofu/Terraform plans and states, `oci` CLI listings and `qcow-size` image records
+/// against the OCI Always Free limits in force on a day, before `tofu apply`.
+///
+/// Inputs are JSON, recognised by their shape and freely mixed: plans (`tofu show -json
+/// plan.out`), states (`tofu show -json`), `oci` CLI listings (`{"data": [...]}`) and
+/// `qcow-size` records. The output is one `budget_line` record per limit (usage, allowance,
+/// headroom, status, baseline and peak during the apply, overage cost at list price), one
+/// `resource` record per OCI resource, `finding` records for what the lines cannot say (paid
+/// shapes, unknown resource types, sizes unknown until apply, failed `check` blocks) and a
+/// `summary`. Limits are dated data: the edition in force on `--as-of` applies (A1 was halved
+/// on 2026-06-15). A value unknown until apply is counted by its lower bound and makes the
+/// answer unknown, which fails the run unless `--allow-unknown` is given.
 #[derive(Debug, Parser)]
-#[command(name = "oci-budget", version)]
+#[command(name = "oci-budget", version, args_conflicts_with_subcommands = true)]
 pub struct Cli {
-    /// Input files; `-` or none reads standard input.
+    /// Compare two plans or states instead of judging one.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Input files; `-` or none reads standard input. Use `./diff` for a file named `diff`.
     pub inputs: Vec<PathBuf>,
+    /// A state (`tofu show -json`) of what exists now, for the usage before the run when the
+    /// plan has no `prior_state`, or to compare a state or listing against.
+    #[arg(long, value_name = "STATE")]
+    pub baseline: Option<PathBuf>,
+    /// How to judge.
+    #[command(flatten)]
+    pub judge: JudgeArgs,
     /// Output format and layout.
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compare the budget of two plans, states or listings line by line.
+    Diff(DiffArgs),
+}
+
+/// The arguments of `oci-budget diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier plan, state or listing (`-` for standard input).
+    pub old: PathBuf,
+    /// The later plan, state or listing (`-` for standard input).
+    pub new: PathBuf,
+    /// How to judge.
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    /// Output format and layout.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The options that decide how usage is judged.
+#[derive(Debug, Clone, Args)]
+pub struct JudgeArgs {
+    /// Apply the limits in force on this day (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<Date>,
+    /// Read the limits and prices from this file instead of the embedded data (same schema,
+    /// `oci-budget-limits/v1`).
+    #[arg(long, value_name = "FILE")]
+    pub limits: Option<PathBuf>,
+    /// Hours in the month A1 usage is counted for (744 is a 31-day month, the worst case).
+    #[arg(long, value_name = "HOURS", default_value_t = 744.0, value_parser = parse_hours)]
+    pub hours_per_month: f64,
+    /// The kind of tenancy: `free` (Always Free only) or `paid` (pay-as-you-go or trial).
+    #[arg(long, value_enum, default_value_t = Account::Free)]
+    pub account: Account,
+    /// The tenancy's home region (`eu-frankfurt-1`): resources elsewhere are billed.
+    #[arg(long, value_name = "REGION")]
+    pub home_region: Option<String>,
+    /// Exit 0 when nothing is over even if some usage is unknown until apply.
+    #[arg(long)]
+    pub allow_unknown: bool,
+}
+
+fn parse_hours(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(hours) if (1.0..=744.0).contains(&hours) => Ok(hours),
+        _ => Err(format!(
+            "{text:?}: expected hours per month between 1 and 744"
+        )),
+    }
+}
+
 /// Examples, exit codes and environment for `--help` and the manual page.
 pub const MANUAL: Manual = Manual {
-    examples: &[Example {
-        description: "EXAMPLE",
-        command: "oci-budget input.json",
-    }],
+    examples: &[
+        Example {
+            description: "Judge a plan before applying it; exit 1 when it leaves Always Free.",
+            command: "tofu plan -out=plan.out && tofu show -json plan.out | oci-budget",
+        },
+        Example {
+            description: "A Markdown report for a pull-request comment.",
+            command: "tofu show -json plan.out | oci-budget --output markdown > budget.md",
+        },
+        Example {
+            description: "Only the lines that are over, with their cost.",
+            command: "oci-budget plan.json | jq -c 'select(.type == \"budget_line\" and .status == \"over\") | {id, used, limit, cost_usd}'",
+        },
+        Example {
+            description: "Add the images to be uploaded and imported to the plan's usage.",
+            command: "qcow-size *.qcow2 | oci-budget plan.json -",
+        },
+        Example {
+            description: "Judge the same plan by the limits before the June 2026 change.",
+            command: "oci-budget --as-of 2026-06-01 plan.json",
+        },
+        Example {
+            description: "Actual usage from the oci CLI, for a tenancy whose home region is Frankfurt.",
+            command: "oci compute instance list -c \"$C\" > i.json && oci bv boot-volume list -c \"$C\" > b.json && oci-budget --home-region eu-frankfurt-1 i.json b.json",
+        },
+        Example {
+            description: "What a change to the stack does to each limit.",
+            command: "oci-budget diff old.plan.json new.plan.json --output table",
+        },
+    ],
     exit_status: &[
-        (0, "success"),
-        (1, "the answer is no"),
-        (2, "the tool could not answer"),
+        (
+            0,
+            "within Always Free (at a limit is within; unknowns too with --allow-unknown)",
+        ),
+        (
+            1,
+            "over a limit, billed, a failed check, or unknown until apply",
+        ),
+        (
+            2,
+            "the tool could not answer: bad usage, unreadable or invalid input or limits file",
+        ),
     ],
     environment: &[],
 };
@@ -35,4 +149,22 @@ pub const MANUAL: Manual = Manual {
 /// The full command, with the examples in its long help.
 pub fn command() -> clap::Command {
     MANUAL.decorate(Cli::command())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_is_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn hours_are_bounded() {
+        assert_eq!(parse_hours("730"), Ok(730.0));
+        assert!(parse_hours("745").is_err());
+        assert!(parse_hours("0").is_err());
+        assert!(parse_hours("x").is_err());
+    }
 }

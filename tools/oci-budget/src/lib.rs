@@ -1,11 +1,181 @@
-//! DESCRIPTION
+//! `oci-budget`: whether an OpenTofu/Terraform stack, `oci` CLI listings and images to upload
+//! stay inside the OCI Always Free limits in force on a day, and what they cost if not.
 
+pub mod budget;
+pub mod change;
 pub mod cli;
+pub mod date;
+pub mod diff;
+pub mod document;
+pub mod finding;
+pub mod image;
+pub mod limits;
+pub mod listing;
+pub mod plan;
+pub mod report;
+pub mod rules;
+pub mod usage;
 
-use anyhow::{Result, bail};
+use std::path::Path;
+
+use anyhow::{Context, Result};
 use shared::Exit;
+use shared::input::Source;
+use shared::output::RecordWriter;
+
+use crate::budget::{Budget, Settings};
+use crate::change::{Action, Change};
+use crate::cli::{Cli, Command, JudgeArgs};
+use crate::date::Date;
+use crate::document::{Inputs, read_sources};
+use crate::limits::LimitsData;
 
 /// Runs `oci-budget` with parsed arguments.
-pub fn run(_cli: &cli::Cli) -> Result<Exit> {
-    bail!("not implemented yet")
+pub fn run(cli: &Cli) -> Result<Exit> {
+    match &cli.command {
+        Some(Command::Diff(args)) => diff::run(args),
+        None => run_budget(cli),
+    }
+}
+
+fn run_budget(cli: &Cli) -> Result<Exit> {
+    let data = load_limits(&cli.judge)?;
+    let settings = settings(&cli.judge);
+    let inputs = read_sources(&Source::from_operands(&cli.inputs))?;
+    let baseline = cli.baseline.as_deref().map(read_baseline).transpose()?;
+    let budget = judge_inputs(&data, &settings, inputs, baseline);
+    let summary = report::summarize(&budget, &settings, &data.compiled);
+    let mut out = RecordWriter::stdout(cli.output.pretty, false);
+    report::write(&budget, &summary, cli.output.output.table(), &mut out)?;
+    out.finish()?;
+    Ok(summary.status.exit(cli.judge.allow_unknown))
+}
+
+/// Judges what was read; a separate baseline either replaces a plan's usage before the run,
+/// or is paired by address with states and listings to make the transitions.
+pub fn judge_inputs(
+    data: &LimitsData,
+    settings: &Settings,
+    inputs: Inputs,
+    baseline: Option<Vec<Change>>,
+) -> Budget {
+    match baseline {
+        Some(baseline) if inputs.has_transitions() => budget::judge(
+            data,
+            settings,
+            &inputs.changes,
+            Some(&baseline),
+            inputs.findings,
+        ),
+        Some(baseline) => {
+            let changes = pair_with_baseline(inputs.changes, baseline);
+            budget::judge(data, settings, &changes, None, inputs.findings)
+        }
+        None => budget::judge(data, settings, &inputs.changes, None, inputs.findings),
+    }
+}
+
+/// The limits data: `--limits FILE` or the embedded data.
+pub fn load_limits(args: &JudgeArgs) -> Result<LimitsData> {
+    match &args.limits {
+        Some(path) => {
+            let source = Source::from_operand(path);
+            let text = source.read_string()?;
+            LimitsData::parse(&source.name(), &text)
+        }
+        None => LimitsData::embedded(),
+    }
+}
+
+/// The judging settings from the options.
+pub fn settings(args: &JudgeArgs) -> Settings {
+    Settings {
+        as_of: args.as_of.unwrap_or_else(Date::today),
+        account: args.account,
+        hours_per_month: args.hours_per_month,
+        home_region: args.home_region.as_ref().map(|r| r.to_ascii_lowercase()),
+    }
+}
+
+fn read_baseline(path: &Path) -> Result<Vec<Change>> {
+    let inputs = read_sources(&[Source::from_operand(path)]).context("--baseline")?;
+    Ok(inputs
+        .changes
+        .into_iter()
+        .filter(|c| c.after.is_some())
+        .collect())
+}
+
+/// Pairs existing resources with the baseline by address: a resource only in the baseline
+/// was deleted, one only in the inputs was created, one in both changed or stayed.
+fn pair_with_baseline(changes: Vec<Change>, baseline: Vec<Change>) -> Vec<Change> {
+    let mut before: std::collections::HashMap<String, Change> = baseline
+        .into_iter()
+        .map(|c| (c.address.clone(), c))
+        .collect();
+    let mut paired: Vec<Change> = changes
+        .into_iter()
+        .map(|mut change| {
+            let old = before.remove(&change.address).and_then(|c| c.after);
+            change.action = match (&old, &change.after) {
+                (None, _) => Action::Create,
+                (Some(old), Some(new)) if old == new => Action::NoOp,
+                (Some(_), _) => Action::Update,
+            };
+            change.before = old;
+            change
+        })
+        .collect();
+    let mut gone: Vec<Change> = before.into_values().collect();
+    gone.sort_by(|a, b| a.address.cmp(&b.address));
+    paired.extend(gone.into_iter().map(|mut c| {
+        c.action = Action::Delete;
+        c.before = c.after.take();
+        c
+    }));
+    paired
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn existing(address: &str, size: &str) -> Change {
+        Change::existing(
+            address.into(),
+            "oci_core_volume",
+            "s.json",
+            json!({"size_in_gbs": size}),
+        )
+    }
+
+    #[test]
+    fn baseline_pairs_by_address() {
+        let now = vec![
+            existing("a", "50"),
+            existing("b", "60"),
+            existing("c", "70"),
+        ];
+        let then = vec![
+            existing("a", "50"),
+            existing("b", "40"),
+            existing("d", "80"),
+        ];
+        let paired = pair_with_baseline(now, then);
+        let actions: Vec<(&str, Action)> = paired
+            .iter()
+            .map(|c| (c.address.as_str(), c.action))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                ("a", Action::NoOp),
+                ("b", Action::Update),
+                ("c", Action::Create),
+                ("d", Action::Delete)
+            ]
+        );
+        assert!(paired[3].after.is_none() && paired[3].before.is_some());
+    }
 }

@@ -1,0 +1,13 @@
+//! Any bytes as a seed image or OCI metadata: the readers and checks must return, never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(seed) = cloudinit_gen::seedread::read_iso(data) {
+        let _ = cloudinit_gen::lint::lint_seed("fuzz.iso", &seed);
+    }
+    if let Ok(seed) = cloudinit_gen::seedread::read_bytes(data.to_vec()) {
+        let _ = cloudinit_gen::lint::lint_seed("fuzz", &seed);
+    }
+});

@@ -1,0 +1,1122 @@
+//! Runs the `cloudinit-gen` binary: inputs (files, stdin, `-`), every exit code, golden
+//! output, and the generated seeds checked by the real consumers (cloud-init's schema, its
+//! network renderers and user-data processor, netplan, PyYAML, isoinfo, xorriso, mtools,
+//! fsck.fat, blkid) where they are installed.
+
+#![allow(clippy::unwrap_used)]
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde_json::{Value, json};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn golden(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+fn records(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Runs the tool and returns (exit code, records, stderr).
+fn run(args: &[&str], stdin: Option<&str>) -> (i32, Vec<Value>, String) {
+    let mut cmd = cargo_bin_cmd!("cloudinit-gen");
+    cmd.args(args).env_remove("SOURCE_DATE_EPOCH");
+    cmd.write_stdin(stdin.unwrap_or(""));
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap(),
+        records(&out.stdout),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn file_content<'a>(records: &'a [Value], name: &str) -> &'a str {
+    records
+        .iter()
+        .find(|r| r["name"] == name)
+        .and_then(|r| r["content"].as_str())
+        .unwrap()
+}
+
+/// True when `tool` runs; otherwise prints why the caller skips.
+fn have(tool: &str, probe: &[&str]) -> bool {
+    let ok = Command::new(tool)
+        .args(probe)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !ok {
+        eprintln!("skipped: {tool} is not installed (Debian packages: see the tool's README)");
+    }
+    ok
+}
+
+/// The system Python with cloud-init's modules, when present.
+fn cloudinit_python() -> Option<&'static str> {
+    let ok = Command::new("/usr/bin/python3")
+        .args(["-c", "import cloudinit, yaml"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!(
+            "skipped: /usr/bin/python3 with cloud-init's modules is not installed (Debian package cloud-init)"
+        );
+    }
+    ok.then_some("/usr/bin/python3")
+}
+
+fn check(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{cmd:?} failed: {text}");
+    text
+}
+
+const KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEmKTJ0/KN+UcKDAmJL4xKVRNDJNBqUWl4OCyVGgh8SP me@laptop";
+
+#[test]
+fn stdin_dash_and_files_give_the_same_records() {
+    let spec = fs::read_to_string(data("cp-0.json")).unwrap();
+    let (code, from_stdin, _) = run(&[], Some(&spec));
+    assert_eq!(code, 0);
+    let (_, from_dash, _) = run(&["-"], Some(&spec));
+    let path = data("cp-0.json");
+    let (_, from_file, _) = run(&[path.to_str().unwrap()], None);
+    assert_eq!(from_stdin, from_dash);
+    assert_eq!(from_stdin, from_file);
+    let names: Vec<_> = from_file
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["user-data", "meta-data", "network-config"]);
+    let meta = &from_file[1];
+    assert_eq!(meta["type"], "file");
+    assert_eq!(meta["machine"], "cp-0");
+    assert_eq!(meta["size_bytes"], 47);
+    assert_eq!(
+        meta["content"],
+        "instance-id: cp-0-2024-01\nlocal-hostname: cp-0\n"
+    );
+}
+
+#[test]
+fn json_lines_give_one_seed_per_machine() {
+    let input = "{\"hostname\":\"a\"}\n{\"hostname\":\"b\",\"default_user\":false}\n";
+    let (code, recs, _) = run(&[], Some(input));
+    assert_eq!(code, 0);
+    let machines: Vec<_> = recs
+        .iter()
+        .map(|r| r["machine"].as_str().unwrap())
+        .collect();
+    assert_eq!(machines, ["a", "a", "b", "b"]);
+    assert!(file_content(&recs[2..], "user-data").contains("users: []"));
+}
+
+#[test]
+fn golden_files_match_exactly() {
+    for (spec, machine) in [("cp-0.json", "cp-0"), ("v2.json", "edge-1")] {
+        let (code, recs, _) = run(&[data(spec).to_str().unwrap()], None);
+        assert_eq!(code, 0);
+        for name in ["user-data", "meta-data", "network-config"] {
+            let expected = fs::read_to_string(golden(machine).join(name)).unwrap();
+            assert_eq!(
+                file_content(&recs, name),
+                expected,
+                "{name} differs from tests/golden/{machine}/{name}"
+            );
+        }
+    }
+    let dirs = [golden("cp-0"), golden("edge-1")];
+    let (code, recs, _) = run(
+        &["lint", dirs[0].to_str().unwrap(), dirs[1].to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, 0, "{recs:?}");
+}
+
+#[test]
+fn malformed_json_exits_2_with_its_position() {
+    let (code, recs, err) = run(&[], Some("{\"hostname\": \"a\",\n  \"users\": [}"));
+    assert_eq!(code, 2);
+    assert!(recs.is_empty(), "a failed run prints no records");
+    assert!(err.starts_with("cloudinit-gen: error: <stdin>:2:"), "{err}");
+}
+
+#[test]
+fn invalid_fields_exit_2_naming_the_field_path() {
+    let spec = json!({"hostname": "a", "users": [{"name": "x"}, {"name": "y", "ssh_authorized_keys": ["ssh-rsa AAAA"]}]});
+    let (code, recs, err) = run(&[], Some(&spec.to_string()));
+    assert_eq!(code, 2);
+    assert!(recs.is_empty());
+    assert!(
+        err.contains("users[1].ssh_authorized_keys[0]: not an SSH public key"),
+        "{err}"
+    );
+
+    let (code, _, err) = run(&[], Some("{\"hostname\":\"a\",\"hostnme\":\"b\"}"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("<stdin>:1:") && err.contains("hostnme"),
+        "{err}"
+    );
+
+    let (code, _, err) = run(&["/nonexistent/spec.json"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/spec.json: cannot open"), "{err}");
+
+    let (code, _, err) = run(&[], Some(""));
+    assert_eq!(code, 2);
+    assert!(err.contains("no spec"), "{err}");
+}
+
+#[test]
+fn oci_metadata_fits_or_exits_1() {
+    let spec = json!({"hostname": "a", "ssh_authorized_keys": [KEY]});
+    let (code, recs, _) = run(&["--oci"], Some(&spec.to_string()));
+    assert_eq!(code, 0);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0]["type"], "oci_metadata");
+    assert_eq!(recs[0]["ssh_authorized_keys"], KEY);
+    assert_eq!(recs[0]["fits"], true);
+    assert_eq!(recs[0]["limit_bytes"], 32000);
+
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let noise: String = (0..40_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(b'a' + (state % 26) as u8)
+        })
+        .collect();
+    let big = json!({"hostname": "a", "write_files": [{"path": "/x", "content": noise}]});
+    let (code, recs, err) = run(&["--oci"], Some(&big.to_string()));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(recs[0]["fits"], false);
+    assert!(err.contains("over the 32000-byte limit"), "{err}");
+}
+
+#[test]
+fn oci_user_data_decodes_to_the_seed_user_data() {
+    let Some(python) = cloudinit_python() else {
+        return;
+    };
+    let spec = fs::read_to_string(data("cp-0.json")).unwrap();
+    let (_, plain, _) = run(&[], Some(&spec));
+    let (_, oci, _) = run(&["--oci"], Some(&spec));
+    let script = "import base64,gzip,sys; sys.stdout.write(gzip.decompress(base64.b64decode(sys.argv[1])).decode())";
+    let decoded =
+        check(Command::new(python).args(["-c", script, oci[0]["user_data"].as_str().unwrap()]));
+    assert_eq!(decoded, file_content(&plain, "user-data"));
+}
+
+#[test]
+fn tf_external_prints_a_flat_string_map() {
+    let (code, recs, _) = run(
+        &["--tf-external", data("cp-0.json").to_str().unwrap()],
+        Some("{}"),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(recs.len(), 1);
+    let map = recs[0].as_object().unwrap();
+    assert!(
+        map.values().all(Value::is_string),
+        "external data sources need string values"
+    );
+    assert_eq!(map["hostname"], "cp-0");
+    assert_eq!(
+        map["user_data"],
+        fs::read_to_string(golden("cp-0/user-data"))
+            .unwrap()
+            .as_str()
+    );
+    assert!(map.contains_key("network_config_base64"));
+    let (code, _, err) = run(
+        &["--tf-external"],
+        Some("{\"hostname\":\"a\"}{\"hostname\":\"b\"}"),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("exactly one spec"), "{err}");
+}
+
+#[test]
+fn out_dir_writes_files_atomically_with_secret_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("seed");
+    let (code, recs, _) = run(
+        &[
+            "--out-dir",
+            out.to_str().unwrap(),
+            data("cp-0.json").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(recs.len(), 3);
+    for name in ["user-data", "meta-data", "network-config"] {
+        let path = out.join(name);
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            fs::read(golden("cp-0").join(name)).unwrap()
+        );
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "the seed holds a hash"
+        );
+    }
+    assert_eq!(recs[0]["mode"], "0600");
+    assert!(recs[0].get("content").is_none());
+
+    let many = "{\"hostname\":\"a\"}\n{\"hostname\":\"b\"}\n";
+    let (code, _, _) = run(&["--out-dir", out.to_str().unwrap()], Some(many));
+    assert_eq!(code, 0);
+    assert!(out.join("a/user-data").exists() && out.join("b/meta-data").exists());
+    assert_eq!(
+        fs::metadata(out.join("a/user-data"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o644
+    );
+
+    let (code, _, err) = run(
+        &["--out-dir", out.to_str().unwrap()],
+        Some("{\"hostname\":\"a\"}{\"hostname\":\"a\"}"),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("two specs have the hostname"), "{err}");
+}
+
+#[test]
+fn proxmox_snippets_and_cicustom() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--proxmox-snippets",
+        dir.path().to_str().unwrap(),
+        "--proxmox-storage",
+        "snip",
+    ];
+    let (code, recs, _) = run(
+        &[&args[..], &[data("cp-0.json").to_str().unwrap()]].concat(),
+        None,
+    );
+    assert_eq!(code, 0);
+    let last = recs.last().unwrap();
+    assert_eq!(last["type"], "proxmox_cicustom");
+    assert_eq!(
+        last["cicustom"],
+        "user=snip:snippets/cp-0-user.yaml,meta=snip:snippets/cp-0-meta.yaml,network=snip:snippets/cp-0-network.yaml"
+    );
+    let user = fs::read(dir.path().join("cp-0-user.yaml")).unwrap();
+    assert_eq!(user, fs::read(golden("cp-0/user-data")).unwrap());
+}
+
+#[test]
+fn scripts_become_multipart_with_merge_headers_on_every_part() {
+    let spec = json!({"hostname": "a", "runcmd": ["echo one"], "scripts": [
+        {"name": "10-setup.sh", "content": "#!/bin/sh\necho setup\n"},
+        {"name": "20-more.sh", "content": "#!/bin/sh\necho é\n"}]});
+    let (code, recs, _) = run(&[], Some(&spec.to_string()));
+    assert_eq!(code, 0);
+    let user_data = file_content(&recs, "user-data");
+    assert_eq!(
+        user_data
+            .matches("X-Merge-Type: list(append)+dict(no_replace,recurse_list)+str()")
+            .count(),
+        3
+    );
+
+    let Some(python) = cloudinit_python() else {
+        return;
+    };
+    let script = r#"
+import json, sys
+from cloudinit import helpers, user_data, util
+paths = helpers.Paths({})
+msg = user_data.UserDataProcessor(paths).process(sys.stdin.read())
+parts = [{"type": p.get_content_type(), "file": p.get_filename(), "merge": p.get("X-Merge-Type"),
+          "body": util.fully_decoded_payload(p)} for p in msg.walk() if not p.is_multipart()]
+print(json.dumps(parts))
+"#;
+    let out = Command::new(python)
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(user_data.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(out.status.success());
+    let parts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let types: Vec<_> = parts.iter().map(|p| p["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "text/cloud-config",
+            "text/x-shellscript",
+            "text/x-shellscript"
+        ]
+    );
+    assert!(
+        parts
+            .iter()
+            .all(|p| p["merge"] == "list(append)+dict(no_replace,recurse_list)+str()")
+    );
+    assert_eq!(parts[2]["body"], "#!/bin/sh\necho é\n");
+    assert_eq!(parts[1]["file"], "10-setup.sh");
+}
+
+#[test]
+fn cloud_init_schema_accepts_the_user_data() {
+    if !have("cloud-init", &["--version"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for spec in ["cp-0.json", "hostile.json"] {
+        let (code, recs, _) = run(&[data(spec).to_str().unwrap()], None);
+        assert_eq!(code, 0);
+        let path = dir.path().join(format!("{spec}.user-data"));
+        fs::write(&path, file_content(&recs, "user-data")).unwrap();
+        let text = check(Command::new("cloud-init").args([
+            "schema",
+            "--config-file",
+            path.to_str().unwrap(),
+        ]));
+        assert!(text.contains("Valid cloud-config"), "{text}");
+    }
+}
+
+#[test]
+fn hostile_strings_round_trip_through_pyyaml() {
+    let Some(python) = cloudinit_python() else {
+        return;
+    };
+    let spec_path = data("hostile.json");
+    let (code, recs, _) = run(&[spec_path.to_str().unwrap()], None);
+    assert_eq!(code, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("user-data");
+    fs::write(&path, file_content(&recs, "user-data")).unwrap();
+    let script = "import json,sys; from cloudinit import util; \
+                  print(json.dumps(util.load_yaml(open(sys.argv[1]).read())))";
+    let parsed: Value = serde_json::from_str(&check(Command::new(python).args([
+        "-c",
+        script,
+        path.to_str().unwrap(),
+    ])))
+    .unwrap();
+    let spec: Value = serde_json::from_str(&fs::read_to_string(&spec_path).unwrap()).unwrap();
+    assert_eq!(parsed["runcmd"], spec["runcmd"]);
+    assert_eq!(parsed["bootcmd"], spec["bootcmd"]);
+    assert_eq!(
+        parsed["write_files"][0]["content"],
+        spec["write_files"][0]["content"]
+    );
+}
+
+/// Writes the network-config of `spec` and renders it with every cloud-init renderer.
+fn net_convert_all(spec: &Value) -> tempfile::TempDir {
+    let (code, recs, err) = run(&[], Some(&spec.to_string()));
+    assert_eq!(code, 0, "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("network-config");
+    fs::write(&config, file_content(&recs, "network-config")).unwrap();
+    for (distro, output) in [
+        ("debian", "eni"),
+        ("ubuntu", "netplan"),
+        ("debian", "networkd"),
+        ("fedora", "sysconfig"),
+    ] {
+        let out = dir.path().join(output);
+        let text = check(Command::new("cloud-init").args([
+            "devel",
+            "net-convert",
+            "-p",
+            config.to_str().unwrap(),
+            "-k",
+            "yaml",
+            "-D",
+            distro,
+            "-O",
+            output,
+            "-d",
+            out.to_str().unwrap(),
+        ]));
+        assert!(
+            !text.contains("WARNING") && !text.contains("Traceback"),
+            "{output}: {text}"
+        );
+    }
+    dir
+}
+
+fn network_spec(version: u8) -> Value {
+    json!({"hostname": "n1", "network": {"version": version, "interfaces": [
+        {"name": "eth0", "mac": "52:54:00:12:34:56", "addresses": ["10.10.2.14/24", "fd00::14/64"],
+         "gateway4": "10.10.2.1", "gateway6": "fd00::1", "nameservers": ["10.10.2.1"], "search": ["lab.example"],
+         "mtu": 1500, "routes": [{"to": "10.20.0.0/16", "via": "10.10.2.254"}, {"to": "fd01::/48", "via": "fd00::fe"}]},
+        {"name": "eth1", "mac": "52:54:00:12:34:57", "dhcp4": true}]}})
+}
+
+#[test]
+fn network_config_renders_with_every_cloud_init_renderer() {
+    if !have("cloud-init", &["--version"]) {
+        return;
+    }
+    for version in [1, 2] {
+        let dir = net_convert_all(&network_spec(version));
+        let networkd = fs::read_to_string(
+            dir.path()
+                .join("networkd/etc/systemd/network/10-cloud-init-eth0.network"),
+        )
+        .unwrap();
+        assert!(
+            networkd.contains("MACAddress=52:54:00:12:34:56"),
+            "v{version}: {networkd}"
+        );
+        assert!(
+            networkd.contains("Destination=10.20.0.0/16"),
+            "v{version}: {networkd}"
+        );
+        assert!(
+            networkd.contains("Destination=fd01::/48"),
+            "v{version}: {networkd}"
+        );
+        assert!(
+            networkd.contains("Gateway=10.10.2.1"),
+            "v{version}: {networkd}"
+        );
+        let eni = fs::read_to_string(
+            dir.path()
+                .join("eni/etc/network/interfaces.d/50-cloud-init"),
+        )
+        .unwrap();
+        assert!(eni.contains("iface eth1 inet dhcp"), "v{version}: {eni}");
+    }
+}
+
+#[test]
+fn network_v2_passes_netplan_generate() {
+    if !have("netplan", &["info"]) {
+        return;
+    }
+    let (code, recs, _) = run(&[], Some(&network_spec(2).to_string()));
+    assert_eq!(code, 0);
+    let parsed: Value = serde_json::to_value(
+        serde_yaml_ng::from_str::<serde_yaml_ng::Value>(file_content(&recs, "network-config"))
+            .unwrap(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let netplan_dir = dir.path().join("etc/netplan");
+    fs::create_dir_all(&netplan_dir).unwrap();
+    let wrapped = serde_yaml_ng::to_string(&json!({"network": parsed})).unwrap();
+    let file = netplan_dir.join("50-cloud-init.yaml");
+    fs::write(&file, wrapped).unwrap();
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
+    let text = check(Command::new("netplan").args([
+        "generate",
+        "--root-dir",
+        dir.path().to_str().unwrap(),
+    ]));
+    assert!(!text.contains("Error"), "{text}");
+    let unit = fs::read_to_string(
+        dir.path()
+            .join("run/systemd/network/10-netplan-eth0.network"),
+    )
+    .unwrap();
+    assert!(unit.contains("Address=10.10.2.14/24"), "{unit}");
+}
+
+fn build_image(kind: &str, epoch: &str, dir: &Path) -> (PathBuf, Value) {
+    let path = dir.join(format!("seed.{kind}"));
+    let out = cargo_bin_cmd!("cloudinit-gen")
+        .args([
+            &format!("--{kind}"),
+            path.to_str().unwrap(),
+            data("cp-0.json").to_str().unwrap(),
+        ])
+        .env("SOURCE_DATE_EPOCH", epoch)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (path, records(&out.stdout).remove(0))
+}
+
+#[test]
+fn iso_is_reproducible_and_matches_its_golden_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, record) = build_image("iso", "1700000000", dir.path());
+    let first = fs::read(&path).unwrap();
+    let (_, again) = build_image("iso", "1700000000", dir.path());
+    assert_eq!(record["sha256"], again["sha256"]);
+    assert_eq!(record["format"], "iso9660");
+    assert_eq!(record["size_bytes"], first.len());
+    let expected = fs::read_to_string(golden("cp-0.iso.sha256")).unwrap();
+    assert_eq!(record["sha256"], expected.trim());
+    let (_, other_date) = build_image("iso", "1600000000", dir.path());
+    assert_ne!(record["sha256"], other_date["sha256"]);
+}
+
+#[test]
+fn vfat_is_reproducible_and_matches_its_golden_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, record) = build_image("vfat", "1700000000", dir.path());
+    let (_, again) = build_image("vfat", "1700000000", dir.path());
+    assert_eq!(record["sha256"], again["sha256"]);
+    let expected = fs::read_to_string(golden("cp-0.vfat.sha256")).unwrap();
+    assert_eq!(record["sha256"], expected.trim());
+}
+
+#[test]
+fn iso_reads_back_with_isoinfo_and_xorriso() {
+    if !have("isoinfo", &["-version"]) || !have("xorriso", &["-version"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = build_image("iso", "1700000000", dir.path());
+    let iso = path.to_str().unwrap();
+    let info = check(Command::new("isoinfo").args(["-d", "-i", iso]));
+    assert!(info.contains("Volume id: cidata"), "{info}");
+    assert!(info.contains("Joliet with UCS level 3 found"), "{info}");
+    assert!(
+        info.contains("Rock Ridge signatures version 1 found"),
+        "{info}"
+    );
+    for (mode, name) in [
+        ("-R", "user-data"),
+        ("-J", "network-config"),
+        ("-R", "meta-data"),
+    ] {
+        let out = Command::new("isoinfo")
+            .args([mode, "-x", &format!("/{name}"), "-i", iso])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.stdout,
+            fs::read(golden("cp-0").join(name)).unwrap(),
+            "{mode} {name}"
+        );
+    }
+    let listing =
+        check(Command::new("xorriso").args(["-indev", iso, "-find", "/", "-exec", "lsdl"]));
+    for line in [
+        "-rw-r--r--",
+        "'/user-data'",
+        "'/meta-data'",
+        "'/network-config'",
+    ] {
+        assert!(listing.contains(line), "{listing}");
+    }
+    if have("blkid", &["-V"]) {
+        let probe = check(Command::new("blkid").args(["-p", iso]));
+        assert!(
+            probe.contains("LABEL=\"cidata\"") && probe.contains("TYPE=\"iso9660\""),
+            "{probe}"
+        );
+    }
+}
+
+/// Extents of the root directories, the Rock Ridge continuation and the first file, and the
+/// volume size, read from an image's descriptors and root directory.
+fn iso_layout(image: &[u8]) -> [u32; 5] {
+    let le32 = |at: usize| u32::from_le_bytes(image[at..at + 4].try_into().unwrap());
+    let sector = 2048;
+    let iso_root = le32(16 * sector + 156 + 2) as usize;
+    let joliet_root = le32(17 * sector + 156 + 2);
+    let dot = &image[iso_root * sector..];
+    let ce = dot[34..dot[0] as usize]
+        .windows(2)
+        .position(|w| w == b"CE")
+        .unwrap()
+        + 34;
+    let ce_extent = u32::from_le_bytes(dot[ce + 4..ce + 8].try_into().unwrap());
+    let first_file = {
+        let mut at = dot[0] as usize;
+        at += dot[at] as usize;
+        le32(iso_root * sector + at + 2)
+    };
+    [
+        iso_root as u32,
+        joliet_root,
+        ce_extent,
+        first_file,
+        le32(16 * sector + 80),
+    ]
+}
+
+#[test]
+fn iso_layout_matches_the_cloud_localds_fixture() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/cloudinit/seed-images/cloud-localds-good-v2.iso");
+    let Ok(reference) = fs::read(&fixture) else {
+        eprintln!("skipped: {} is absent", fixture.display());
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = build_image("iso", "1700000000", dir.path());
+    let ours = fs::read(path).unwrap();
+    assert_eq!(iso_layout(&ours), iso_layout(&reference));
+    assert_eq!(iso_layout(&ours), [28, 29, 30, 31, 184]);
+    assert_eq!(
+        &ours[16 * 2048 + 40..16 * 2048 + 72],
+        &reference[16 * 2048 + 40..16 * 2048 + 72],
+        "volume id"
+    );
+}
+
+#[test]
+fn vfat_reads_back_with_mtools_and_fsck() {
+    if !have("mtype", &["-V"]) || !have("fsck.fat", &["--help"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = build_image("vfat", "1700000000", dir.path());
+    let img = path.to_str().unwrap();
+    check(Command::new("fsck.fat").args(["-n", img]));
+    for name in ["user-data", "meta-data", "network-config"] {
+        let out = Command::new("mtype")
+            .args(["-i", img, &format!("::{name}")])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.stdout,
+            fs::read(golden("cp-0").join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    let label = check(Command::new("mlabel").args(["-i", img, "-s", "::"]));
+    assert!(label.contains("cidata"), "{label}");
+    if have("blkid", &["-V"]) {
+        let probe = check(Command::new("blkid").args(["-p", img]));
+        assert!(
+            probe.contains("LABEL=\"cidata\"") && probe.contains("TYPE=\"vfat\""),
+            "{probe}"
+        );
+    }
+}
+
+#[test]
+fn bad_source_date_epoch_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cargo_bin_cmd!("cloudinit-gen")
+        .args([
+            "--iso",
+            dir.path().join("x.iso").to_str().unwrap(),
+            data("cp-0.json").to_str().unwrap(),
+        ])
+        .env("SOURCE_DATE_EPOCH", "yesterday")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SOURCE_DATE_EPOCH"));
+    assert!(
+        !dir.path().join("x.iso").exists(),
+        "nothing is written when the run fails"
+    );
+}
+
+#[test]
+fn talos_machine_config_is_user_data_verbatim() {
+    let config = "version: v1alpha1\nmachine:\n  type: controlplane\n";
+    let spec = json!({"hostname": "cp-0", "talos_machine_config": config,
+                      "network": {"interfaces": [{"name": "eth0", "dhcp4": true}]}});
+    let (code, recs, _) = run(&[], Some(&spec.to_string()));
+    assert_eq!(code, 0);
+    assert_eq!(file_content(&recs, "user-data"), config);
+    assert!(file_content(&recs, "meta-data").contains("local-hostname: cp-0"));
+    let bad = json!({"hostname": "cp-0", "talos_machine_config": config, "runcmd": ["x"]});
+    let (code, _, err) = run(&[], Some(&bad.to_string()));
+    assert_eq!(code, 2);
+    assert!(err.contains("runcmd: Talos ignores cloud-config"), "{err}");
+}
+
+#[test]
+fn table_output_lists_the_files() {
+    let out = cargo_bin_cmd!("cloudinit-gen")
+        .args(["-o", "csv", data("cp-0.json").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("type,machine,name,path,size_bytes,sha256\n"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 4);
+}
+
+#[test]
+fn help_has_examples_and_exit_status() {
+    let out = cargo_bin_cmd!("cloudinit-gen")
+        .arg("--help")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Examples:")
+            && text.contains("Exit status:")
+            && text.contains("SOURCE_DATE_EPOCH")
+    );
+}
+
+#[test]
+fn lint_passes_what_the_tool_generates() {
+    let dir = tempfile::tempdir().unwrap();
+    let (iso, _) = build_image("iso", "0", dir.path());
+    let (vfat, _) = build_image("vfat", "0", dir.path());
+    let seed_dir = dir.path().join("seed");
+    run(
+        &[
+            "--out-dir",
+            seed_dir.to_str().unwrap(),
+            data("cp-0.json").to_str().unwrap(),
+        ],
+        None,
+    );
+    let (_, oci, _) = run(&["--oci", data("cp-0.json").to_str().unwrap()], None);
+    let oci_path = dir.path().join("metadata.json");
+    let metadata = json!({"user_data": oci[0]["user_data"], "ssh_authorized_keys": oci[0]["ssh_authorized_keys"]});
+    fs::write(&oci_path, metadata.to_string()).unwrap();
+    let paths = [iso, vfat, seed_dir, oci_path];
+    let args: Vec<&str> = std::iter::once("lint")
+        .chain(paths.iter().map(|p| p.to_str().unwrap()))
+        .collect();
+    let (code, recs, err) = run(&args, None);
+    assert_eq!(code, 0, "{recs:?} {err}");
+    assert_eq!(
+        recs,
+        [json!({"type": "summary", "sources": 4, "findings": 0})]
+    );
+}
+
+#[test]
+fn lint_reports_findings_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("user-data"), "users:\n  - name: ops\n").unwrap();
+    fs::write(
+        dir.path().join("network-config"),
+        "network:\n  version: 2\n  ethernets:\n    eth0:\n      adresses: [10.0.0.2/24]\n",
+    )
+    .unwrap();
+    let (code, recs, _) = run(&["lint", dir.path().to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    let checks: Vec<_> = recs
+        .iter()
+        .filter(|r| r["type"] == "finding")
+        .map(|r| r["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(checks, ["file_missing", "unknown_key", "missing_header"]);
+    assert_eq!(recs.last().unwrap()["findings"], 3);
+}
+
+#[test]
+fn lint_of_an_unreadable_input_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.bin");
+    fs::write(&junk, [0u8; 100]).unwrap();
+    let (code, _, err) = run(&["lint", junk.to_str().unwrap()], None);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("not a seed directory, ISO 9660 or FAT image, or OCI metadata JSON"),
+        "{err}"
+    );
+    let bad_json = dir.path().join("m.json");
+    fs::write(&bad_json, "{\"user_data\": 5}").unwrap();
+    let (code, _, err) = run(&["lint", bad_json.to_str().unwrap()], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("user_data: expected a base64 string"), "{err}");
+}
+
+#[test]
+fn lint_reads_cloud_localds_images() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/cloudinit/seed-images");
+    if !fixtures.exists() {
+        eprintln!("skipped: {} is absent", fixtures.display());
+        return;
+    }
+    let iso = fixtures.join("cloud-localds-good-v2.iso");
+    let vfat = fixtures.join("cloud-localds-good-v2.vfat");
+    let (code, recs, err) = run(
+        &["lint", iso.to_str().unwrap(), vfat.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, 0, "{recs:?} {err}");
+}
+
+#[test]
+fn lint_flags_an_iso_without_long_names() {
+    if !have("genisoimage", &["-version"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    run(
+        &["--out-dir", files.to_str().unwrap()],
+        Some("{\"hostname\":\"a\"}"),
+    );
+    let iso = dir.path().join("plain.iso");
+    check(Command::new("genisoimage").args([
+        "-quiet",
+        "-o",
+        iso.to_str().unwrap(),
+        "-V",
+        "cidata",
+        files.to_str().unwrap(),
+    ]));
+    let (code, recs, _) = run(&["lint", iso.to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    let checks: Vec<_> = recs.iter().filter_map(|r| r["check"].as_str()).collect();
+    assert_eq!(checks, ["iso_short_names", "file_missing", "file_missing"]);
+}
+
+#[test]
+fn nocloud_datasource_reads_the_iso_and_vfat_seeds() {
+    let Some(python) = cloudinit_python() else {
+        return;
+    };
+    if !have("isoinfo", &["-version"]) || !have("mtype", &["-V"]) {
+        return;
+    }
+    for kind in ["iso", "vfat"] {
+        nocloud_datasource_reads(python, kind);
+    }
+}
+
+/// Builds a seed image, copies its files out with isoinfo or mtools into a NoCloud seed
+/// directory, and lets cloud-init's NoCloud datasource read them.
+fn nocloud_datasource_reads(python: &str, kind: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = json!({"hostname": "cp-0", "ssh_authorized_keys": [KEY], "users": [{"name": "ops"}],
+                      "scripts": [{"name": "setup.sh", "content": "#!/bin/sh\necho ok\n"}],
+                      "network": {"interfaces": [{"name": "eth0", "mac": "52:54:00:12:34:56", "dhcp4": true}]}});
+    let image = dir.path().join(format!("seed.{kind}"));
+    let (code, _, err) = run(
+        &[&format!("--{kind}"), image.to_str().unwrap()],
+        Some(&spec.to_string()),
+    );
+    assert_eq!(code, 0, "{err}");
+    let seed_dir = dir.path().join("cloud/seed/nocloud");
+    fs::create_dir_all(&seed_dir).unwrap();
+    let img = image.to_str().unwrap();
+    for name in ["user-data", "meta-data", "network-config"] {
+        let out = if kind == "iso" {
+            Command::new("isoinfo")
+                .args(["-R", "-x", &format!("/{name}"), "-i", img])
+                .output()
+                .unwrap()
+        } else {
+            Command::new("mtype")
+                .args(["-i", img, &format!("::{name}")])
+                .output()
+                .unwrap()
+        };
+        assert!(
+            out.status.success() && !out.stdout.is_empty(),
+            "{kind}: {name}"
+        );
+        fs::write(seed_dir.join(name), out.stdout).unwrap();
+    }
+    let script = r#"
+import json, logging, sys
+warnings = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        if record.levelno >= logging.WARNING:
+            warnings.append(record.getMessage())
+logging.getLogger().addHandler(Keep())
+logging.getLogger().setLevel(logging.DEBUG)
+from cloudinit import helpers, distros, util
+from cloudinit.sources import DataSourceNoCloud
+tmp = sys.argv[1]
+paths = helpers.Paths({"cloud_dir": tmp + "/cloud", "run_dir": tmp + "/run"})
+distro = distros.fetch("debian")("debian", {}, paths)
+cfg = {"datasource": {"NoCloud": {"fs_label": None}}}
+ds = DataSourceNoCloud.DataSourceNoCloud(sys_cfg=cfg, distro=distro, paths=paths)
+found = ds.get_data()
+parts = [p for p in ds.get_userdata().walk() if not p.is_multipart()]
+config = [util.load_yaml(util.fully_decoded_payload(p)) for p in parts if p.get_content_type() == "text/cloud-config"]
+print(json.dumps({"found": found, "meta": ds.metadata, "network": ds.network_config,
+                  "types": [p.get_content_type() for p in parts], "config": config, "warnings": warnings}))
+"#;
+    let text = check(Command::new(python).args(["-c", script, dir.path().to_str().unwrap()]));
+    let result: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(result["found"], true);
+    assert_eq!(result["warnings"], json!([]), "cloud-init logged warnings");
+    assert_eq!(result["meta"]["local-hostname"], "cp-0");
+    assert!(
+        result["meta"]["instance-id"]
+            .as_str()
+            .unwrap()
+            .starts_with("iid-")
+    );
+    assert_eq!(
+        result["network"]["config"][0]["mac_address"],
+        "52:54:00:12:34:56"
+    );
+    assert_eq!(
+        result["types"],
+        json!(["text/cloud-config", "text/x-shellscript"])
+    );
+    assert_eq!(
+        result["config"][0]["users"],
+        json!(["default", {"name": "ops"}])
+    );
+    assert_eq!(result["config"][0]["ssh_authorized_keys"], json!([KEY]));
+}
+
+#[test]
+fn tf_external_reads_the_spec_from_the_query() {
+    let spec = fs::read_to_string(data("cp-0.json")).unwrap();
+    let query = json!({"spec": spec});
+    let (code, recs, err) = run(&["--tf-external"], Some(&query.to_string()));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        recs[0]["user_data"],
+        fs::read_to_string(golden("cp-0/user-data"))
+            .unwrap()
+            .as_str()
+    );
+    let bad = json!({"spec": "{\"hostname\": \"-bad\"}"});
+    let (code, _, err) = run(&["--tf-external"], Some(&bad.to_string()));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("<stdin>: query.spec:1:1: hostname: not a valid host name"),
+        "{err}"
+    );
+}
+
+#[test]
+fn lint_of_a_truncated_iso_reports_missing_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (iso, _) = build_image("iso", "0", dir.path());
+    let bytes = fs::read(&iso).unwrap();
+    let cut = dir.path().join("cut.iso");
+    fs::write(&cut, &bytes[..20 * 2048]).unwrap();
+    let (code, recs, err) = run(&["lint", cut.to_str().unwrap()], None);
+    assert_eq!(code, 1, "{err}");
+    let checks: Vec<_> = recs.iter().filter_map(|r| r["check"].as_str()).collect();
+    assert_eq!(checks, ["file_missing", "file_missing"]);
+}
+
+fn fixtures() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/cloudinit");
+    if dir.exists() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: {} is absent", dir.display());
+        None
+    }
+}
+
+#[test]
+fn output_validates_against_the_upstream_schemas() {
+    let Some(fixtures) = fixtures() else { return };
+    let Some(python) = cloudinit_python() else {
+        return;
+    };
+    let schemas = fixtures.join("schemas/upstream-26.2");
+    let dir = tempfile::tempdir().unwrap();
+    let mut jobs = Vec::new();
+    for (i, spec) in [
+        fs::read_to_string(data("cp-0.json")).unwrap(),
+        network_spec(1).to_string(),
+        network_spec(2).to_string(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (code, recs, _) = run(&[], Some(spec));
+        assert_eq!(code, 0);
+        for (name, schema) in [
+            ("user-data", "schema-cloud-config-v1.json"),
+            ("network-config", ""),
+        ] {
+            let path = dir.path().join(format!("{i}-{name}"));
+            fs::write(&path, file_content(&recs, name)).unwrap();
+            let schema = if schema.is_empty() {
+                let version = if i == 2 { 2 } else { 1 };
+                format!("schema-network-config-v{version}.json")
+            } else {
+                schema.to_string()
+            };
+            jobs.push((path, schemas.join(schema)));
+        }
+    }
+    let script = r#"
+import json, sys, yaml, jsonschema
+for doc, schema in zip(sys.argv[1::2], sys.argv[2::2]):
+    with open(schema) as f:
+        s = json.load(f)
+    with open(doc) as f:
+        data = yaml.safe_load(f)
+    cls = jsonschema.validators.validator_for(s)
+    errors = [e.message for e in cls(s).iter_errors(data)]
+    if errors:
+        sys.exit(f"{doc}: {errors}")
+print("ok")
+"#;
+    let mut cmd = Command::new(python);
+    cmd.args(["-c", script]);
+    for (doc, schema) in &jobs {
+        cmd.args([doc, schema]);
+    }
+    check(&mut cmd);
+}
+
+#[test]
+fn lint_flags_the_default_route_of_a_talos_test_input() {
+    let Some(fixtures) = fixtures() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("user-data"), "#cloud-config\n").unwrap();
+    fs::copy(
+        fixtures.join("talos-nocloud/metadata-nocloud.yaml"),
+        dir.path().join("meta-data"),
+    )
+    .unwrap();
+    fs::copy(
+        fixtures.join("talos-nocloud/in-v2-cloud-init.yaml"),
+        dir.path().join("network-config"),
+    )
+    .unwrap();
+    let (code, recs, _) = run(&["lint", dir.path().to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    let checks: Vec<_> = recs.iter().filter_map(|r| r["check"].as_str()).collect();
+    assert!(checks.contains(&"route_default_misrendered"), "{recs:?}");
+}

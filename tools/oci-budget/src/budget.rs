@@ -1,0 +1,683 @@
+//! The budget: every resource's usage summed per limit before, after and at the peak of the
+//! run, judged against the edition of the limits in force, with the overage cost.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use serde_json::Value;
+
+use crate::change::{Action, Attr, Change, Step};
+use crate::date::Date;
+use crate::finding::{Finding, Kind, Status};
+use crate::limits::{Account, Limit, LimitsData, Over};
+use crate::rules::Rules;
+use crate::usage::{Amount, Usage, add_into, combine};
+
+/// The limit id of boot and block volume storage.
+const BLOCK_GB: &str = "block.total_gb";
+
+/// Tolerance for comparing sums of fractional amounts with a limit.
+const EPSILON: f64 = 1e-9;
+
+/// How a run is judged.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The day whose edition of the limits applies.
+    pub as_of: Date,
+    /// The kind of tenancy.
+    pub account: Account,
+    /// Hours in the month A1 usage is counted for.
+    pub hours_per_month: f64,
+    /// The tenancy's home region; none assumes every resource is in it.
+    pub home_region: Option<String>,
+}
+
+/// Where usage stands against a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineStatus {
+    /// Below the allowance.
+    Ok,
+    /// Exactly at the allowance (within).
+    AtLimit,
+    /// Beyond the allowance.
+    Over,
+    /// Cannot be decided: part of the usage is unknown until apply and its lower bound fits.
+    Unknown,
+}
+
+/// One `budget_line` record: usage of one limit.
+#[derive(Debug, Clone, Serialize)]
+pub struct BudgetLine {
+    /// Always `"budget_line"`.
+    #[serde(rename = "type")]
+    pub record_type: &'static str,
+    /// The limit id (`block.total_gb`).
+    pub id: String,
+    /// What is limited.
+    pub description: String,
+    /// Usage after the run (a lower bound when `exact` is false).
+    pub used: f64,
+    /// False when `used` is only a lower bound.
+    pub exact: bool,
+    /// The allowance.
+    pub limit: f64,
+    /// The unit of both.
+    pub unit: String,
+    /// `limit - used`; negative when over.
+    pub headroom: f64,
+    /// The verdict.
+    pub status: LineStatus,
+    /// Usage before the run, when the input tells.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
+    /// The most usage at any moment of the run, when the input tells.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak: Option<f64>,
+    /// What happens beyond the allowance.
+    pub over: Over,
+    /// Monthly cost of the usage beyond the allowance at list price; null when the price is
+    /// not known.
+    pub cost_usd: Option<f64>,
+    /// The first day of this edition of the limit.
+    pub effective_from: Option<String>,
+    /// The last day of this edition, when it has ended.
+    pub effective_to: Option<String>,
+    /// Where the allowance and price come from.
+    pub sources: Vec<String>,
+    /// The resources that use it.
+    pub resources: Vec<String>,
+}
+
+/// One `resource` record: what a resource adds to each limit.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceRecord {
+    /// Always `"resource"`.
+    #[serde(rename = "type")]
+    pub record_type: &'static str,
+    /// Its address.
+    pub address: String,
+    /// Its type.
+    pub resource_type: String,
+    /// The input it came from.
+    pub source: String,
+    /// What the run does to it.
+    pub action: Action,
+    /// Its usage after the run (before it, for a delete), per limit id.
+    pub usage: BTreeMap<String, f64>,
+    /// False when part of the usage is only a lower bound.
+    pub exact: bool,
+    /// The region it lives in, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+/// Everything a budget run found.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    /// One line per limit in force.
+    pub lines: Vec<BudgetLine>,
+    /// One record per OCI resource.
+    pub resources: Vec<ResourceRecord>,
+    /// Findings from the inputs and the rules.
+    pub findings: Vec<Finding>,
+}
+
+/// Sums of usage per limit id.
+#[derive(Debug, Default)]
+struct Totals {
+    after: BTreeMap<String, Amount>,
+    before: BTreeMap<String, Amount>,
+    peak: BTreeMap<String, Amount>,
+    users: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// Judges `changes`; `baseline` (a state given apart) replaces the usage before the run.
+pub fn judge(
+    data: &LimitsData,
+    settings: &Settings,
+    changes: &[Change],
+    baseline: Option<&[Change]>,
+    mut findings: Vec<Finding>,
+) -> Budget {
+    let rules = Rules::new(data, settings.hours_per_month)
+        .with_managed_objects(managed_object_bytes(changes));
+    let limits = data.in_force(settings.as_of, settings.account);
+    let mut totals = Totals::default();
+    let mut resources = Vec::new();
+    for change in changes {
+        let Some((record, usage)) = judge_change(&rules, change, settings, &limits, &mut findings)
+        else {
+            continue;
+        };
+        totals.add(change, &usage);
+        resources.push(record);
+    }
+    if let Some(baseline) = baseline {
+        totals.before = baseline_totals(&rules, baseline, settings);
+    }
+    let has_before = baseline.is_some() || changes.iter().any(|c| c.action != Action::NoOp);
+    let lines: Vec<BudgetLine> = limits
+        .iter()
+        .map(|limit| {
+            let mut line = totals.line(limit, has_before, settings.hours_per_month);
+            line.sources = limit
+                .sources
+                .iter()
+                .filter_map(|key| data.sources.get(key).cloned())
+                .collect();
+            line
+        })
+        .collect();
+    findings.extend(peak_findings(&lines, &limits));
+    findings.extend(duplicate_findings(&resources));
+    Budget {
+        lines,
+        resources,
+        findings,
+    }
+}
+
+/// Bytes of the objects the changes manage, by bucket name, as the run leaves them.
+fn managed_object_bytes(changes: &[Change]) -> HashMap<String, f64> {
+    let mut bytes: HashMap<String, f64> = HashMap::new();
+    for change in changes
+        .iter()
+        .filter(|c| c.resource_type == "oci_objectstorage_object")
+    {
+        let Some(side) = change.after.as_ref() else {
+            continue;
+        };
+        let size = match side.attr(&[Step::Key("content_length")]) {
+            Attr::Known(Value::Number(n)) => n.as_f64(),
+            Attr::Known(Value::String(s)) => s.parse::<f64>().ok(),
+            _ => None,
+        };
+        if let (Some(bucket), Some(size)) = (side.str("bucket"), size) {
+            *bytes.entry(bucket.to_string()).or_insert(0.0) += size;
+        }
+    }
+    bytes
+}
+
+/// The usage of one change before, after and at its peak, and its record; `None` when it is
+/// not an OCI resource.
+fn judge_change(
+    rules: &Rules<'_>,
+    change: &Change,
+    settings: &Settings,
+    limits: &[&Limit],
+    findings: &mut Vec<Finding>,
+) -> Option<(ResourceRecord, ChangeUsage)> {
+    let side_usage = |side: &Option<crate::change::Side>| {
+        side.as_ref()
+            .and_then(|s| rules.usage(&change.resource_type, &change.address, &change.source, s))
+    };
+    let before = side_usage(&change.before);
+    let after = side_usage(&change.after);
+    let shown = after.as_ref().or(before.as_ref())?;
+    let record = ResourceRecord {
+        record_type: "resource",
+        address: change.address.clone(),
+        resource_type: change.resource_type.clone(),
+        source: change.source.clone(),
+        action: change.action,
+        usage: shown
+            .amounts
+            .iter()
+            .map(|(id, a)| (id.clone(), a.value))
+            .collect(),
+        exact: shown.amounts.values().all(|a| a.exact),
+        region: shown.region.clone(),
+    };
+    if change.after.is_some() {
+        findings.extend(shown.findings.iter().cloned());
+    }
+    let before = outside_home(before, change, settings, limits, None);
+    let mut after = outside_home(after, change, settings, limits, Some(findings));
+    keep_preserved_boot_volume(change, &before, &mut after, findings);
+    Some((
+        record,
+        ChangeUsage {
+            before,
+            after,
+            action: change.action,
+        },
+    ))
+}
+
+/// An instance destroyed with `preserve_boot_volume = true` leaves its boot volume behind,
+/// still using block storage after the run.
+fn keep_preserved_boot_volume(
+    change: &Change,
+    before: &BTreeMap<String, Amount>,
+    after: &mut BTreeMap<String, Amount>,
+    findings: &mut Vec<Finding>,
+) {
+    let destroys = matches!(
+        change.action,
+        Action::Delete | Action::DeleteCreate | Action::CreateDelete
+    );
+    let preserved = change.before.as_ref().is_some_and(|side| {
+        matches!(
+            side.attr(&[Step::Key("preserve_boot_volume")]),
+            Attr::Known(Value::Bool(true))
+        )
+    });
+    let boot = before.get(BLOCK_GB).copied();
+    let (true, true, Some(boot)) = (
+        change.resource_type == "oci_core_instance" && destroys,
+        preserved,
+        boot,
+    ) else {
+        return;
+    };
+    let entry = after
+        .entry(BLOCK_GB.to_string())
+        .or_insert_with(Amount::zero);
+    *entry = entry.plus(boot);
+    let message = format!(
+        "destroyed with preserve_boot_volume = true: its boot volume ({} GB) stays and keeps using block storage",
+        boot.value
+    );
+    findings.push(Finding::new(
+        Kind::PreservedBootVolume,
+        Status::Info,
+        &change.address,
+        &change.source,
+        message,
+    ));
+}
+
+/// Usage of one change on each side, with amounts outside the home region taken out.
+struct ChangeUsage {
+    before: BTreeMap<String, Amount>,
+    after: BTreeMap<String, Amount>,
+    action: Action,
+}
+
+/// The amounts of a side, or none when the resource is outside the home region (then it
+/// is billed, which `findings` records for the side after the run).
+fn outside_home(
+    usage: Option<Usage>,
+    change: &Change,
+    settings: &Settings,
+    limits: &[&Limit],
+    findings: Option<&mut Vec<Finding>>,
+) -> BTreeMap<String, Amount> {
+    let Some(usage) = usage else {
+        return BTreeMap::new();
+    };
+    let (Some(home), Some(region)) = (&settings.home_region, &usage.region) else {
+        return usage.amounts;
+    };
+    if home.eq_ignore_ascii_case(region) || usage.amounts.is_empty() {
+        return usage.amounts;
+    }
+    if let Some(findings) = findings {
+        let cost = list_cost(&usage.amounts, limits, settings.hours_per_month);
+        let message =
+            format!("in {region}, outside the home region {home}: Always Free does not cover it");
+        let finding = Finding::new(
+            Kind::OutsideHomeRegion,
+            Status::Over,
+            &change.address,
+            &change.source,
+            message,
+        );
+        findings.push(finding.with_cost(cost));
+    }
+    BTreeMap::new()
+}
+
+/// What amounts cost at list price, when every one of them has a price.
+fn list_cost(
+    amounts: &BTreeMap<String, Amount>,
+    limits: &[&Limit],
+    hours_per_month: f64,
+) -> Option<f64> {
+    amounts
+        .iter()
+        .filter(|(_, amount)| amount.value > 0.0)
+        .map(|(id, amount)| {
+            let limit = limits.iter().find(|l| &l.id == id)?;
+            limit
+                .price
+                .as_ref()
+                .map(|p| p.monthly(amount.value, hours_per_month))
+        })
+        .sum()
+}
+
+fn baseline_totals(
+    rules: &Rules<'_>,
+    baseline: &[Change],
+    settings: &Settings,
+) -> BTreeMap<String, Amount> {
+    let mut totals = BTreeMap::new();
+    for change in baseline {
+        let Some(side) = change.after.as_ref() else {
+            continue;
+        };
+        let Some(usage) = rules.usage(&change.resource_type, &change.address, &change.source, side)
+        else {
+            continue;
+        };
+        let outside = matches!((&settings.home_region, &usage.region), (Some(h), Some(r)) if !h.eq_ignore_ascii_case(r));
+        if !outside {
+            add_into(&mut totals, &usage.amounts);
+        }
+    }
+    totals
+}
+
+impl Totals {
+    fn add(&mut self, change: &Change, usage: &ChangeUsage) {
+        add_into(&mut self.after, &usage.after);
+        add_into(&mut self.before, &usage.before);
+        let peak = if usage.action == Action::CreateDelete {
+            combine(&usage.before, &usage.after, Amount::plus)
+        } else {
+            combine(&usage.before, &usage.after, Amount::max)
+        };
+        add_into(&mut self.peak, &peak);
+        for (id, amount) in usage.after.iter().chain(&usage.before) {
+            if amount.value > 0.0 || !amount.exact {
+                self.users
+                    .entry(id.clone())
+                    .or_default()
+                    .insert(change.address.clone());
+            }
+        }
+    }
+
+    fn line(&self, limit: &Limit, has_before: bool, hours_per_month: f64) -> BudgetLine {
+        let used = self
+            .after
+            .get(&limit.id)
+            .copied()
+            .unwrap_or_else(Amount::zero);
+        let status = status_of(used, limit.limit);
+        let excess = (used.value - limit.limit).max(0.0);
+        let cost_usd = match (status, limit.over, &limit.price) {
+            (LineStatus::Over, Over::Billed, Some(price)) => {
+                Some(price.monthly(excess, hours_per_month))
+            }
+            (LineStatus::Over, Over::Billed, None) => None,
+            _ => Some(0.0),
+        };
+        let amount_of =
+            |totals: &BTreeMap<String, Amount>| totals.get(&limit.id).map_or(0.0, |a| a.value);
+        BudgetLine {
+            record_type: "budget_line",
+            id: limit.id.clone(),
+            description: limit.description.clone(),
+            used: used.value,
+            exact: used.exact,
+            limit: limit.limit,
+            unit: limit.unit.clone(),
+            headroom: limit.limit - used.value,
+            status,
+            baseline: has_before.then(|| amount_of(&self.before)),
+            peak: has_before.then(|| amount_of(&self.peak)),
+            over: limit.over,
+            cost_usd,
+            effective_from: limit.effective_from.clone(),
+            effective_to: limit.effective_to.clone(),
+            sources: Vec::new(),
+            resources: self
+                .users
+                .get(&limit.id)
+                .map(|s| s.iter().cloned().collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Resources whose address appears in more than one input: each is counted, which is right
+/// for two stacks that share names and wrong for a plan given with its own state.
+fn duplicate_findings(resources: &[ResourceRecord]) -> Vec<Finding> {
+    let mut first_source: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut findings = Vec::new();
+    for resource in resources {
+        match first_source.get(resource.address.as_str()) {
+            Some(first) if *first != resource.source => {
+                let message = format!(
+                    "also in {first}: counted twice; give a state of the same stack with --baseline instead"
+                );
+                findings.push(Finding::new(
+                    Kind::DuplicateAddress,
+                    Status::Unknown,
+                    &resource.address,
+                    &resource.source,
+                    message,
+                ));
+            }
+            Some(_) => {}
+            None => {
+                first_source.insert(&resource.address, &resource.source);
+            }
+        }
+    }
+    findings
+}
+
+/// The verdict of an amount against an allowance: at the limit is within.
+pub fn status_of(used: Amount, limit: f64) -> LineStatus {
+    if used.value > limit + EPSILON {
+        LineStatus::Over
+    } else if !used.exact {
+        LineStatus::Unknown
+    } else if (used.value - limit).abs() <= EPSILON {
+        LineStatus::AtLimit
+    } else {
+        LineStatus::Ok
+    }
+}
+
+/// Limits that the run crosses on its way although the end state keeps them: refused
+/// creations fail the apply; billed ones cost a little for the overlap.
+fn peak_findings(lines: &[BudgetLine], limits: &[&Limit]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (line, limit) in lines.iter().zip(limits) {
+        let Some(peak) = line.peak else { continue };
+        if limit.hourly || line.status == LineStatus::Over || peak <= line.limit + EPSILON {
+            continue;
+        }
+        let (status, consequence) = match limit.over {
+            Over::Refused => (
+                Status::Over,
+                "the service refuses the excess, so the apply fails",
+            ),
+            Over::CountedElsewhere => (
+                Status::Unknown,
+                "a service limit may refuse the excess, or it is billed while it lasts",
+            ),
+            Over::Billed => (
+                Status::Info,
+                "the overlap is billed for as long as it lasts",
+            ),
+        };
+        let message = format!(
+            "{}: {peak} {} during the apply, over the limit of {}; {consequence}",
+            line.id, line.unit, line.limit
+        );
+        findings.push(Finding {
+            record_type: "finding",
+            kind: Kind::PeakOverLimit,
+            status,
+            address: None,
+            source: String::new(),
+            message,
+            cost_usd: None,
+        });
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::change::Side;
+    use serde_json::json;
+
+    fn settings() -> Settings {
+        Settings {
+            as_of: "2026-11-22".parse().unwrap(),
+            account: Account::Free,
+            hours_per_month: 744.0,
+            home_region: None,
+        }
+    }
+
+    fn volume(address: &str, action: Action, before: Option<&str>, after: Option<&str>) -> Change {
+        let side = |size: Option<&str>| size.map(|s| Side::known(json!({"size_in_gbs": s})));
+        Change {
+            address: address.into(),
+            resource_type: "oci_core_volume".into(),
+            source: "p.json".into(),
+            action,
+            before: side(before),
+            after: side(after),
+        }
+    }
+
+    fn line<'a>(budget: &'a Budget, id: &str) -> &'a BudgetLine {
+        budget.lines.iter().find(|l| l.id == id).unwrap()
+    }
+
+    #[test]
+    fn at_the_limit_is_within_and_one_over_is_over() {
+        assert_eq!(status_of(Amount::exact(200.0), 200.0), LineStatus::AtLimit);
+        assert_eq!(status_of(Amount::exact(201.0), 200.0), LineStatus::Over);
+        assert_eq!(
+            status_of(Amount::at_least(200.0), 200.0),
+            LineStatus::Unknown
+        );
+        assert_eq!(status_of(Amount::at_least(250.0), 200.0), LineStatus::Over);
+        assert_eq!(status_of(Amount::exact(0.0), 2.0), LineStatus::Ok);
+    }
+
+    #[test]
+    fn create_before_destroy_peaks_with_both() {
+        let data = LimitsData::embedded().unwrap();
+        let changes = [
+            volume(
+                "oci_core_volume.a",
+                Action::CreateDelete,
+                Some("100"),
+                Some("100"),
+            ),
+            volume("oci_core_volume.b", Action::NoOp, Some("50"), Some("50")),
+        ];
+        let budget = judge(&data, &settings(), &changes, None, Vec::new());
+        let block = line(&budget, "block.total_gb");
+        assert_eq!(
+            (block.used, block.baseline, block.peak),
+            (150.0, Some(150.0), Some(250.0))
+        );
+        assert_eq!(block.status, LineStatus::Ok);
+        let peak: Vec<&Finding> = budget
+            .findings
+            .iter()
+            .filter(|f| f.kind == Kind::PeakOverLimit)
+            .collect();
+        assert_eq!(peak.len(), 1);
+        assert_eq!(peak[0].status, Status::Info);
+    }
+
+    #[test]
+    fn deletes_count_before_and_not_after() {
+        let data = LimitsData::embedded().unwrap();
+        let changes = [
+            volume("a", Action::Delete, Some("150"), None),
+            volume("b", Action::Create, None, Some("100")),
+            volume("c", Action::Update, Some("100"), Some("150")),
+        ];
+        let budget = judge(&data, &settings(), &changes, None, Vec::new());
+        let block = line(&budget, "block.total_gb");
+        assert_eq!(
+            (block.used, block.baseline, block.peak),
+            (250.0, Some(250.0), Some(400.0))
+        );
+        assert_eq!(block.status, LineStatus::Over);
+        assert!((block.cost_usd.unwrap() - 50.0 * 0.0255).abs() < 1e-9);
+        assert_eq!(block.resources, ["a", "b", "c"]);
+        assert_eq!(
+            budget.resources[0].usage["block.total_gb"], 150.0,
+            "a delete shows what it frees"
+        );
+    }
+
+    #[test]
+    fn a_preserved_boot_volume_outlives_its_instance() {
+        let data = LimitsData::embedded().unwrap();
+        let values = json!({"shape": "VM.Standard.E2.1.Micro", "preserve_boot_volume": true,
+                            "source_details": [{"source_type": "image", "boot_volume_size_in_gbs": "60"}]});
+        let change = Change {
+            address: "oci_core_instance.gw".into(),
+            resource_type: "oci_core_instance".into(),
+            source: "p.json".into(),
+            action: Action::Delete,
+            before: Some(Side::known(values)),
+            after: None,
+        };
+        let budget = judge(&data, &settings(), &[change], None, Vec::new());
+        assert_eq!(line(&budget, "block.total_gb").used, 60.0);
+        assert_eq!(line(&budget, "micro.instances").used, 0.0);
+        assert!(
+            budget
+                .findings
+                .iter()
+                .any(|f| f.kind == Kind::PreservedBootVolume)
+        );
+    }
+
+    #[test]
+    fn the_same_address_from_two_inputs_is_a_finding() {
+        let data = LimitsData::embedded().unwrap();
+        let mut again = volume("a", Action::NoOp, Some("50"), Some("50"));
+        again.source = "state.json".into();
+        let changes = [volume("a", Action::NoOp, Some("50"), Some("50")), again];
+        let budget = judge(&data, &settings(), &changes, None, Vec::new());
+        let duplicates: Vec<&Finding> = budget
+            .findings
+            .iter()
+            .filter(|f| f.kind == Kind::DuplicateAddress)
+            .collect();
+        assert_eq!(duplicates.len(), 1);
+        assert_eq!(duplicates[0].source, "state.json");
+    }
+
+    #[test]
+    fn a_separate_baseline_replaces_the_before_totals() {
+        let data = LimitsData::embedded().unwrap();
+        let changes = [volume("a", Action::NoOp, Some("120"), Some("120"))];
+        let baseline = [volume("a", Action::NoOp, Some("80"), Some("80"))];
+        let budget = judge(&data, &settings(), &changes, Some(&baseline), Vec::new());
+        assert_eq!(line(&budget, "block.total_gb").baseline, Some(80.0));
+    }
+
+    #[test]
+    fn resources_outside_the_home_region_are_billed_findings() {
+        let data = LimitsData::embedded().unwrap();
+        let mut change = volume("far", Action::Create, None, Some("100"));
+        change.after = Some(Side {
+            values: json!({"size_in_gbs": "100", "availability_domain": "x:US-ASHBURN-1-AD-1"}),
+            unknown: Value::Null,
+        });
+        let settings = Settings {
+            home_region: Some("eu-frankfurt-1".into()),
+            ..settings()
+        };
+        let budget = judge(&data, &settings, &[change], None, Vec::new());
+        assert_eq!(line(&budget, "block.total_gb").used, 0.0);
+        let finding = budget
+            .findings
+            .iter()
+            .find(|f| f.kind == Kind::OutsideHomeRegion)
+            .unwrap();
+        assert!((finding.cost_usd.unwrap() - 2.55).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,177 @@
+//! Reading inputs: every JSON value of every source, recognised by its shape (plan, state,
+//! `oci` CLI listing, `qcow-size` record), with errors located at the value they are about.
+
+use anyhow::{Result, anyhow, bail};
+use serde_json::{Map, Value};
+use shared::input::{Source, json_error, line_column};
+
+use crate::change::Change;
+use crate::finding::Finding;
+use crate::plan::{Parsed, kind_of, read_plan, read_state};
+use crate::{image, listing};
+
+/// What a JSON value was recognised as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `tofu show -json plan.out`.
+    Plan,
+    /// `tofu show -json` of a state.
+    State,
+    /// An `oci` CLI listing.
+    Listing,
+    /// A `qcow-size` record.
+    ImageRecord,
+}
+
+/// Everything read from the inputs.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// Every resource, in input order.
+    pub changes: Vec<Change>,
+    /// Findings made while reading (failed checks).
+    pub findings: Vec<Finding>,
+    /// The shapes seen, in input order.
+    pub shapes: Vec<Shape>,
+}
+
+impl Inputs {
+    /// True when an input told what existed before the run (a plan).
+    pub fn has_transitions(&self) -> bool {
+        self.shapes.contains(&Shape::Plan)
+    }
+}
+
+/// Reads every source in order.
+pub fn read_sources(sources: &[Source]) -> Result<Inputs> {
+    let mut inputs = Inputs::default();
+    for source in sources {
+        let bytes = source.read_bytes()?;
+        read_bytes(&source.name(), &bytes, &mut inputs)?;
+    }
+    Ok(inputs)
+}
+
+/// Reads every JSON value of one source's bytes into `inputs`.
+pub fn read_bytes(name: &str, bytes: &[u8], inputs: &mut Inputs) -> Result<()> {
+    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
+    loop {
+        let start = stream.byte_offset() + leading_whitespace(&bytes[stream.byte_offset()..]);
+        let Some(item) = stream.next() else { break };
+        let value = item.map_err(|e| json_error(name, &e))?;
+        let (line, column) = line_column(bytes, start);
+        read_value(value, name, inputs).map_err(|e| anyhow!("{name}:{line}:{column}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn leading_whitespace(bytes: &[u8]) -> usize {
+    bytes.iter().take_while(|b| b.is_ascii_whitespace()).count()
+}
+
+/// Recognises one value and adds what it holds.
+fn read_value(value: Value, name: &str, inputs: &mut Inputs) -> Result<()> {
+    let Value::Object(object) = value else {
+        bail!(
+            "expected a plan, a state, an oci CLI listing or a qcow-size record, found {}",
+            kind_of(&value)
+        );
+    };
+    let shape = shape_of(&object)?;
+    let parsed = match shape {
+        Shape::Plan => read_plan(object, name)?,
+        Shape::State => read_state(object, name)?,
+        Shape::Listing => Parsed {
+            changes: listing::read_listing(&object["data"], name)?,
+            findings: Vec::new(),
+        },
+        Shape::ImageRecord => Parsed {
+            changes: image::read_record(&object, name)?.into_iter().collect(),
+            findings: Vec::new(),
+        },
+    };
+    inputs.changes.extend(parsed.changes);
+    inputs.findings.extend(parsed.findings);
+    inputs.shapes.push(shape);
+    Ok(())
+}
+
+fn shape_of(object: &Map<String, Value>) -> Result<Shape> {
+    let plan_keys = [
+        "planned_values",
+        "resource_changes",
+        "prior_state",
+        "configuration",
+    ];
+    if object.contains_key("format_version") {
+        let is_plan = plan_keys.iter().any(|k| object.contains_key(*k));
+        return Ok(if is_plan { Shape::Plan } else { Shape::State });
+    }
+    if object.contains_key("data") {
+        return Ok(Shape::Listing);
+    }
+    if object.get("type").is_some_and(Value::is_string) {
+        return Ok(Shape::ImageRecord);
+    }
+    bail!(
+        "expected a plan or state (\"format_version\"), an oci CLI listing (\"data\") or a qcow-size record (\"type\")"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Inputs> {
+        let mut inputs = Inputs::default();
+        read_bytes("in.json", text.as_bytes(), &mut inputs).map(|()| inputs)
+    }
+
+    #[test]
+    fn shapes_are_recognised_in_one_stream() {
+        let text = concat!(
+            "{\"format_version\":\"1.0\",\"values\":{\"root_module\":{}}}\n",
+            "{\"data\":[]}\n",
+            "{\"type\":\"image\",\"path\":\"a\",\"file_size_bytes\":1,\"virtual_size_bytes\":2}\n",
+            "{\"format_version\":\"1.2\",\"resource_changes\":[]}"
+        );
+        let inputs = read(text).unwrap();
+        assert_eq!(
+            inputs.shapes,
+            [
+                Shape::State,
+                Shape::Listing,
+                Shape::ImageRecord,
+                Shape::Plan
+            ]
+        );
+        assert_eq!(inputs.changes.len(), 1);
+        assert!(inputs.has_transitions());
+    }
+
+    #[test]
+    fn errors_point_at_the_value() {
+        let err = read("{\"data\":[]}\n  {\"format_version\":\"9.0\",\"values\":{}}")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "in.json:2:3: format_version: unsupported version \"9.0\", expected 1.x"
+        );
+        let err = read("[1]").unwrap_err().to_string();
+        assert!(err.starts_with("in.json:1:1: expected a plan"), "{err}");
+        let err = read("{\"hello\":1}").unwrap_err().to_string();
+        assert!(err.contains("expected a plan or state"), "{err}");
+    }
+
+    #[test]
+    fn syntax_errors_and_truncation_are_located() {
+        let err = read("{\"data\":[]}\n{\"data\": [,]}")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("in.json:2:"), "{err}");
+        let err = read("{\"format_version\":\"1.2\",\"resource_changes\":[")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unexpected end of input"), "{err}");
+    }
+}

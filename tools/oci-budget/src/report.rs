@@ -1,0 +1,329 @@
+//! The summary of a budget run, its verdict, and writing the records as JSON Lines or as
+//! tables for people (plain, Markdown for a pull request, CSV).
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+use shared::Exit;
+use shared::output::RecordWriter;
+use shared::table::{Table, TableFormat};
+
+use crate::budget::{Budget, BudgetLine, LineStatus, Settings};
+use crate::finding::{Finding, Status};
+use crate::limits::Account;
+
+/// The answer of a whole run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every limit holds and nothing is billed.
+    Within,
+    /// Something is over, billed, or a check failed.
+    Over,
+    /// Nothing is over, but something cannot be decided.
+    Unknown,
+}
+
+impl Verdict {
+    /// The exit code: within is 0, over is 1, unknown is 1 unless unknowns are accepted.
+    pub fn exit(self, allow_unknown: bool) -> Exit {
+        match self {
+            Verdict::Within => Exit::Success,
+            Verdict::Unknown if allow_unknown => Exit::Success,
+            Verdict::Over | Verdict::Unknown => Exit::No,
+        }
+    }
+}
+
+/// The `summary` record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Always `"summary"`.
+    #[serde(rename = "type")]
+    pub record_type: &'static str,
+    /// The verdict.
+    pub status: Verdict,
+    /// The day whose edition of the limits was applied.
+    pub as_of: String,
+    /// When the limits data was compiled.
+    pub limits_compiled: String,
+    /// The kind of tenancy assumed.
+    pub account: Account,
+    /// Hours per month A1 usage is counted for.
+    pub hours_per_month: f64,
+    /// The home region, when given.
+    pub home_region: Option<String>,
+    /// What the numbers assume.
+    pub assumptions: Vec<String>,
+    /// OCI resources judged.
+    pub resources: usize,
+    /// Budget lines over their limit.
+    pub lines_over: usize,
+    /// Budget lines exactly at their limit.
+    pub lines_at_limit: usize,
+    /// Budget lines that cannot be decided.
+    pub lines_unknown: usize,
+    /// Findings that are over (billed), failed checks included.
+    pub findings_over: usize,
+    /// Findings that cannot be decided.
+    pub findings_unknown: usize,
+    /// Monthly cost beyond Always Free at list price, of the parts whose price is known.
+    pub monthly_cost_usd: f64,
+    /// False when some billed part has no known price, so the cost is a lower bound.
+    pub cost_complete: bool,
+}
+
+/// The summary of a budget.
+pub fn summarize(budget: &Budget, settings: &Settings, limits_compiled: &str) -> Summary {
+    let count_lines = |status| budget.lines.iter().filter(|l| l.status == status).count();
+    let findings_over = budget
+        .findings
+        .iter()
+        .filter(|f| matches!(f.status, Status::Over | Status::Failed))
+        .count();
+    let findings_unknown = budget
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Unknown)
+        .count();
+    let (lines_over, lines_unknown) = (
+        count_lines(LineStatus::Over),
+        count_lines(LineStatus::Unknown),
+    );
+    let status = if lines_over + findings_over > 0 {
+        Verdict::Over
+    } else if lines_unknown + findings_unknown > 0 {
+        Verdict::Unknown
+    } else {
+        Verdict::Within
+    };
+    let costs = budget
+        .lines
+        .iter()
+        .map(|l| l.cost_usd)
+        .chain(billed_finding_costs(&budget.findings));
+    let (mut total, mut complete) = (0.0, true);
+    for cost in costs {
+        match cost {
+            Some(c) => total += c,
+            None => complete = false,
+        }
+    }
+    Summary {
+        record_type: "summary",
+        status,
+        as_of: settings.as_of.to_string(),
+        limits_compiled: limits_compiled.to_string(),
+        account: settings.account,
+        hours_per_month: settings.hours_per_month,
+        home_region: settings.home_region.clone(),
+        assumptions: assumptions(settings),
+        resources: budget.resources.len(),
+        lines_over,
+        lines_at_limit: count_lines(LineStatus::AtLimit),
+        lines_unknown,
+        findings_over,
+        findings_unknown,
+        monthly_cost_usd: total,
+        cost_complete: complete,
+    }
+}
+
+fn billed_finding_costs(findings: &[Finding]) -> impl Iterator<Item = Option<f64>> + '_ {
+    findings
+        .iter()
+        .filter(|f| f.status == Status::Over)
+        .map(|f| f.cost_usd)
+}
+
+fn assumptions(settings: &Settings) -> Vec<String> {
+    let mut list = vec![
+        format!(
+            "A1 usage counted for {} hours per month (a 31-day month is 744)",
+            settings.hours_per_month
+        ),
+        "costs are pay-as-you-go list prices in USD per month".to_string(),
+    ];
+    if settings.home_region.is_none() {
+        list.push("every resource is in the home region (no --home-region given)".to_string());
+    }
+    list
+}
+
+/// Writes the budget and its summary as JSON Lines records or as a table.
+pub fn write(
+    budget: &Budget,
+    summary: &Summary,
+    format: Option<TableFormat>,
+    out: &mut RecordWriter<impl Write>,
+) -> Result<()> {
+    match format {
+        None => {
+            for line in &budget.lines {
+                out.write(line)?;
+            }
+            for resource in &budget.resources {
+                out.write(resource)?;
+            }
+            for finding in &budget.findings {
+                out.write(finding)?;
+            }
+            out.write(summary)?;
+        }
+        Some(TableFormat::Csv) => {
+            out.write_text(&lines_table(&budget.lines).render(TableFormat::Csv))?
+        }
+        Some(format) => out.write_text(&human_report(budget, summary, format))?,
+    }
+    Ok(())
+}
+
+/// The report for people: the lines, the findings, and one line of summary.
+fn human_report(budget: &Budget, summary: &Summary, format: TableFormat) -> String {
+    let mut text = String::new();
+    if format == TableFormat::Markdown {
+        text.push_str(&format!(
+            "### OCI Always Free budget: {}\n\n",
+            verdict_word(summary.status)
+        ));
+    }
+    text.push_str(&lines_table(&budget.lines).render(format));
+    if !budget.findings.is_empty() {
+        text.push('\n');
+        text.push_str(&findings_table(&budget.findings).render(format));
+    }
+    text.push('\n');
+    text.push_str(&summary_sentence(summary));
+    text.push('\n');
+    text
+}
+
+fn verdict_word(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Within => "within",
+        Verdict::Over => "over",
+        Verdict::Unknown => "unknown",
+    }
+}
+
+/// The budget lines as a table.
+pub fn lines_table(lines: &[BudgetLine]) -> Table {
+    let mut table = Table::new([
+        "limit",
+        "used",
+        "allowance",
+        "unit",
+        "headroom",
+        "status",
+        "baseline",
+        "peak",
+        "cost_usd",
+    ]);
+    for line in lines {
+        let used = if line.exact {
+            number(line.used)
+        } else {
+            format!(">={}", number(line.used))
+        };
+        table.push([
+            line.id.clone(),
+            used,
+            number(line.limit),
+            line.unit.clone(),
+            number(line.headroom),
+            status_word(line.status).to_string(),
+            line.baseline.map(number).unwrap_or_default(),
+            line.peak.map(number).unwrap_or_default(),
+            line.cost_usd.map_or_else(|| "unknown".to_string(), money),
+        ]);
+    }
+    table
+}
+
+fn findings_table(findings: &[Finding]) -> Table {
+    let mut table = Table::new(["finding", "status", "address", "message", "cost_usd"]);
+    for finding in findings {
+        let kind = serde_json::to_value(finding.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let status = serde_json::to_value(finding.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        table.push([
+            kind,
+            status,
+            finding.address.clone().unwrap_or_else(|| "-".to_string()),
+            finding.message.clone(),
+            finding.cost_usd.map_or_else(|| "-".to_string(), money),
+        ]);
+    }
+    table
+}
+
+fn summary_sentence(summary: &Summary) -> String {
+    let cost = if summary.cost_complete {
+        money(summary.monthly_cost_usd)
+    } else {
+        format!("at least {}", money(summary.monthly_cost_usd))
+    };
+    format!(
+        "{}: {} over, {} at limit, {} unknown; {} findings over, {} unknown; limits as of {} (compiled {}); {} h/month; beyond Always Free: ${cost}/month",
+        verdict_word(summary.status),
+        summary.lines_over,
+        summary.lines_at_limit,
+        summary.lines_unknown,
+        summary.findings_over,
+        summary.findings_unknown,
+        summary.as_of,
+        summary.limits_compiled,
+        number(summary.hours_per_month),
+    )
+}
+
+fn status_word(status: LineStatus) -> &'static str {
+    match status {
+        LineStatus::Ok => "ok",
+        LineStatus::AtLimit => "at_limit",
+        LineStatus::Over => "over",
+        LineStatus::Unknown => "unknown",
+    }
+}
+
+/// A number without trailing zeros (`200`, `0.5`, `1487.99`).
+pub fn number(value: f64) -> String {
+    let text = format!("{value:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+fn money(value: f64) -> String {
+    format!("{value:.2}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fails_unless_allowed() {
+        assert_eq!(Verdict::Unknown.exit(false), Exit::No);
+        assert_eq!(Verdict::Unknown.exit(true), Exit::Success);
+        assert_eq!(Verdict::Over.exit(true), Exit::No);
+        assert_eq!(Verdict::Within.exit(false), Exit::Success);
+    }
+
+    #[test]
+    fn numbers_drop_trailing_zeros() {
+        assert_eq!(number(200.0), "200");
+        assert_eq!(number(0.5), "0.5");
+        assert_eq!(number(-0.001), "0");
+        assert_eq!(number(1487.994), "1487.99");
+    }
+}

@@ -1,0 +1,1075 @@
+//! Runs the `oci-budget` binary on plans, states, listings and image records made here (in
+//! the shape `tofu show -json` and the `oci` CLI write them), on real Terraform output when
+//! `terraform` is installed, and on the shared fixtures when they are present.
+
+// In a test, a failed unwrap is a failed test with its location.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde_json::{Value, json};
+
+/// The records a run printed, parsed.
+fn records(stdout: &[u8]) -> Vec<Value> {
+    let text = String::from_utf8(stdout.to_vec()).unwrap();
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+fn of_type<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    records.iter().filter(|r| r["type"] == kind).collect()
+}
+
+fn line<'a>(records: &'a [Value], id: &str) -> &'a Value {
+    records
+        .iter()
+        .find(|r| r["type"] == "budget_line" && r["id"] == id)
+        .unwrap()
+}
+
+fn summary(records: &[Value]) -> &Value {
+    records.iter().find(|r| r["type"] == "summary").unwrap()
+}
+
+/// Runs the tool with `args` and `stdin`, expecting `code`; returns the records.
+fn run(args: &[&str], stdin: &str, code: i32) -> Vec<Value> {
+    let output = cargo_bin_cmd!("oci-budget")
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "args {args:?}, stderr: {stderr}"
+    );
+    records(&output.stdout)
+}
+
+/// Runs the tool expecting exit 2 and returns its one error line.
+fn error_line(args: &[&str], stdin: &str) -> String {
+    let output = cargo_bin_cmd!("oci-budget")
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "args {args:?}");
+    assert!(output.stdout.is_empty(), "a failed run prints no records");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr.trim_end().to_string()
+}
+
+/// A `resource_changes` entry as Terraform 1.x writes it.
+fn change(
+    address: &str,
+    resource_type: &str,
+    actions: &[&str],
+    before: Value,
+    after: Value,
+    after_unknown: Value,
+) -> Value {
+    let (module, local) = match address.rfind(&format!("{resource_type}.")) {
+        Some(0) | None => (None, address),
+        Some(at) => (Some(&address[..at - 1]), &address[at..]),
+    };
+    let name_and_index = &local[resource_type.len() + 1..];
+    let (name, index) = match name_and_index.find('[') {
+        Some(at) => {
+            let index_text = &name_and_index[at + 1..name_and_index.len() - 1];
+            (
+                &name_and_index[..at],
+                Some(serde_json::from_str::<Value>(index_text).unwrap()),
+            )
+        }
+        None => (name_and_index, None),
+    };
+    let mut entry = json!({
+        "address": address, "mode": "managed", "type": resource_type, "name": name,
+        "provider_name": "registry.opentofu.org/oracle/oci",
+        "change": {"actions": actions, "before": before, "after": after, "after_unknown": after_unknown,
+                   "before_sensitive": false, "after_sensitive": {}}
+    });
+    if let Some(module) = module {
+        entry["module_address"] = json!(module);
+    }
+    if let Some(index) = index {
+        entry["index"] = index;
+    }
+    entry
+}
+
+fn create(address: &str, resource_type: &str, after: Value) -> Value {
+    change(
+        address,
+        resource_type,
+        &["create"],
+        Value::Null,
+        after,
+        json!({"id": true}),
+    )
+}
+
+/// A plan document around `resource_changes`.
+fn plan(changes: Vec<Value>) -> String {
+    json!({
+        "format_version": "1.2", "terraform_version": "1.8.0",
+        "planned_values": {"root_module": {}},
+        "resource_changes": changes,
+        "configuration": {}, "timestamp": "2026-11-22T04:00:00Z", "applyable": true, "complete": true, "errored": false
+    })
+    .to_string()
+}
+
+fn a1(ocpus: f64, memory: f64, boot: Value) -> Value {
+    json!({"shape": "VM.Standard.A1.Flex", "shape_config": [{"ocpus": ocpus, "memory_in_gbs": memory}],
+           "source_details": [{"source_type": "image", "boot_volume_size_in_gbs": boot, "source_id": "ocid1.image.oc1..x"}],
+           "availability_domain": "Uocm:EU-FRANKFURT-1-AD-1"})
+}
+
+fn micro() -> Value {
+    json!({"shape": "VM.Standard.E2.1.Micro", "source_details": [{"source_type": "image", "boot_volume_size_in_gbs": "50"}]})
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const AS_OF: [&str; 2] = ["--as-of", "2026-11-22"];
+
+#[test]
+fn exactly_at_200_gb_is_within_from_stdin() {
+    let text = plan(vec![
+        create(
+            "oci_core_instance.a1[0]",
+            "oci_core_instance",
+            a1(1.0, 6.0, json!("100")),
+        ),
+        create(
+            "oci_core_instance.a1[1]",
+            "oci_core_instance",
+            a1(1.0, 6.0, json!(50)),
+        ),
+        create(
+            "oci_core_volume.data",
+            "oci_core_volume",
+            json!({"size_in_gbs": "50"}),
+        ),
+    ]);
+    let out = run(&AS_OF, &text, 0);
+    let block = line(&out, "block.total_gb");
+    assert_eq!(
+        (block["used"].as_f64(), block["status"].as_str()),
+        (Some(200.0), Some("at_limit"))
+    );
+    assert_eq!(block["headroom"], json!(0.0));
+    assert_eq!(summary(&out)["status"], "within");
+    assert_eq!(of_type(&out, "resource").len(), 3);
+}
+
+#[test]
+fn one_ocpu_over_exits_1_with_its_cost() {
+    let text = plan(vec![
+        create(
+            "oci_core_instance.cp",
+            "oci_core_instance",
+            a1(2.0, 8.0, json!("50")),
+        ),
+        create(
+            "oci_core_instance.worker",
+            "oci_core_instance",
+            a1(1.0, 4.0, json!("50")),
+        ),
+    ]);
+    let out = run(&["-", "--as-of", "2026-11-22"], &text, 1);
+    let ocpu = line(&out, "a1.ocpu_hours");
+    assert_eq!(
+        (ocpu["used"].as_f64(), ocpu["status"].as_str()),
+        (Some(2232.0), Some("over"))
+    );
+    let cost = ocpu["cost_usd"].as_f64().unwrap();
+    assert!((cost - 7.32).abs() < 1e-9, "{cost}");
+    assert_eq!(summary(&out)["status"], "over");
+    assert_eq!(line(&out, "a1.memory_gb_hours")["status"], "ok");
+}
+
+#[test]
+fn the_june_2026_edition_changes_the_verdict() {
+    let text = plan(vec![
+        create(
+            "oci_core_instance.a[0]",
+            "oci_core_instance",
+            a1(2.0, 12.0, json!("50")),
+        ),
+        create(
+            "oci_core_instance.a[1]",
+            "oci_core_instance",
+            a1(2.0, 12.0, json!("50")),
+        ),
+    ]);
+    let before = run(&["--as-of", "2026-06-14"], &text, 0);
+    assert_eq!(line(&before, "a1.ocpu_hours")["limit"], json!(3000.0));
+    assert_eq!(line(&before, "a1.ocpu_hours")["effective_to"], "2026-06-14");
+    let after = run(&["--as-of", "2026-06-15"], &text, 1);
+    assert_eq!(line(&after, "a1.ocpu_hours")["limit"], json!(1500.0));
+    assert_eq!(line(&after, "a1.memory_gb_hours")["status"], "over");
+    assert_eq!(summary(&after)["as_of"], "2026-06-15");
+}
+
+#[test]
+fn nested_modules_with_for_each_and_count_are_counted() {
+    let text = plan(vec![
+        create(
+            "module.k8s.module.pool[\"arm\"].module.node.oci_core_instance.this[0]",
+            "oci_core_instance",
+            a1(1.0, 6.0, json!("50")),
+        ),
+        create(
+            "module.k8s.module.pool[\"arm\"].module.node.oci_core_instance.this[1]",
+            "oci_core_instance",
+            a1(1.0, 6.0, json!("50")),
+        ),
+        create(
+            "module.k8s.module.pool[\"micro\"].module.node.oci_core_instance.this[\"gw\"]",
+            "oci_core_instance",
+            micro(),
+        ),
+        create(
+            "module.net.oci_core_vcn.main",
+            "oci_core_vcn",
+            json!({"cidr_blocks": ["10.0.0.0/16"]}),
+        ),
+        create(
+            "module.net.oci_core_subnet.public",
+            "oci_core_subnet",
+            json!({}),
+        ),
+        create("null_resource.wait", "null_resource", json!({})),
+    ]);
+    let out = run(&AS_OF, &text, 0);
+    assert_eq!(line(&out, "a1.instances")["used"], json!(2.0));
+    assert_eq!(line(&out, "micro.instances")["used"], json!(1.0));
+    assert_eq!(line(&out, "block.total_gb")["used"], json!(150.0));
+    let addresses: Vec<&str> = of_type(&out, "resource")
+        .iter()
+        .map(|r| r["address"].as_str().unwrap())
+        .collect();
+    assert!(
+        addresses.contains(
+            &"module.k8s.module.pool[\"micro\"].module.node.oci_core_instance.this[\"gw\"]"
+        )
+    );
+    assert!(
+        !addresses.contains(&"null_resource.wait"),
+        "only OCI resources are judged"
+    );
+}
+
+#[test]
+fn unknown_sizes_fail_closed_unless_allowed() {
+    let mut after = micro();
+    after["source_details"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("boot_volume_size_in_gbs");
+    let unknown =
+        json!({"source_details": [{"boot_volume_size_in_gbs": true}], "shape_config": true});
+    let text = plan(vec![
+        change(
+            "oci_core_instance.gw",
+            "oci_core_instance",
+            &["create"],
+            Value::Null,
+            after,
+            unknown,
+        ),
+        create(
+            "oci_core_volume.data",
+            "oci_core_volume",
+            json!({"size_in_gbs": "100"}),
+        ),
+    ]);
+    let out = run(&AS_OF, &text, 1);
+    let block = line(&out, "block.total_gb");
+    assert_eq!(
+        (
+            block["used"].as_f64(),
+            block["exact"].as_bool(),
+            block["status"].as_str()
+        ),
+        (Some(147.0), Some(false), Some("unknown"))
+    );
+    assert_eq!(summary(&out)["status"], "unknown");
+    let finding = of_type(&out, "finding")[0];
+    assert_eq!(
+        (finding["kind"].as_str(), finding["status"].as_str()),
+        (Some("unknown_value"), Some("unknown"))
+    );
+    run(&["--allow-unknown", "--as-of", "2026-11-22"], &text, 0);
+}
+
+#[test]
+fn a_lower_bound_over_the_limit_is_over() {
+    let unknown = json!({"size_in_gbs": true});
+    let text = plan(vec![
+        change(
+            "oci_core_volume.big",
+            "oci_core_volume",
+            &["create"],
+            Value::Null,
+            json!({}),
+            unknown,
+        ),
+        create(
+            "oci_core_volume.data",
+            "oci_core_volume",
+            json!({"size_in_gbs": "180"}),
+        ),
+    ]);
+    let out = run(&["--allow-unknown", "--as-of", "2026-11-22"], &text, 1);
+    assert_eq!(line(&out, "block.total_gb")["status"], "over");
+}
+
+#[test]
+fn create_before_destroy_peaks_over_a_refused_limit() {
+    let text = plan(vec![
+        change(
+            "oci_core_instance.gw[0]",
+            "oci_core_instance",
+            &["create", "delete"],
+            micro(),
+            micro(),
+            json!({}),
+        ),
+        change(
+            "oci_core_instance.gw[1]",
+            "oci_core_instance",
+            &["no-op"],
+            micro(),
+            micro(),
+            json!({}),
+        ),
+    ]);
+    let out = run(&AS_OF, &text, 1);
+    let micro_line = line(&out, "micro.instances");
+    assert_eq!(
+        (micro_line["used"].as_f64(), micro_line["peak"].as_f64()),
+        (Some(2.0), Some(3.0))
+    );
+    assert_eq!(micro_line["status"], "at_limit");
+    let finding = of_type(&out, "finding")
+        .into_iter()
+        .find(|f| f["kind"] == "peak_over_limit")
+        .unwrap();
+    assert_eq!(finding["status"], "over");
+    let replaced = plan(vec![
+        change(
+            "oci_core_instance.gw[0]",
+            "oci_core_instance",
+            &["delete", "create"],
+            micro(),
+            micro(),
+            json!({}),
+        ),
+        change(
+            "oci_core_instance.gw[1]",
+            "oci_core_instance",
+            &["no-op"],
+            micro(),
+            micro(),
+            json!({}),
+        ),
+    ]);
+    let out = run(&AS_OF, &replaced, 0);
+    assert_eq!(line(&out, "micro.instances")["peak"], json!(2.0));
+}
+
+#[test]
+fn state_plus_plan_and_a_separate_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = json!({"format_version": "1.0", "terraform_version": "1.8.0", "values": {"root_module": {
+        "resources": [{"address": "oci_core_volume.data", "mode": "managed", "type": "oci_core_volume", "name": "data",
+                       "provider_name": "registry.opentofu.org/oracle/oci", "schema_version": 0,
+                       "values": {"size_in_gbs": "100"}, "sensitive_values": {}}]}}});
+    let state_path = write(dir.path(), "state.json", &state.to_string());
+    let text = plan(vec![change(
+        "oci_core_volume.data",
+        "oci_core_volume",
+        &["update"],
+        json!({"size_in_gbs": "100"}),
+        json!({"size_in_gbs": "150"}),
+        json!({}),
+    )]);
+    let plan_path = write(dir.path(), "plan.json", &text);
+    let out = run(
+        &[
+            plan_path.to_str().unwrap(),
+            "--baseline",
+            state_path.to_str().unwrap(),
+            "--as-of",
+            "2026-11-22",
+        ],
+        "",
+        0,
+    );
+    let block = line(&out, "block.total_gb");
+    assert_eq!(
+        (block["baseline"].as_f64(), block["used"].as_f64()),
+        (Some(100.0), Some(150.0))
+    );
+    let grown = json!({"format_version": "1.0", "values": {"root_module": {"resources": [
+        {"address": "oci_core_volume.data", "mode": "managed", "type": "oci_core_volume", "values": {"size_in_gbs": "250"}}]}}});
+    let out = run(
+        &[
+            "--baseline",
+            state_path.to_str().unwrap(),
+            "--as-of",
+            "2026-11-22",
+        ],
+        &grown.to_string(),
+        1,
+    );
+    let block = line(&out, "block.total_gb");
+    assert_eq!(
+        (
+            block["baseline"].as_f64(),
+            block["used"].as_f64(),
+            block["peak"].as_f64()
+        ),
+        (Some(100.0), Some(250.0), Some(250.0))
+    );
+}
+
+#[test]
+fn paid_shapes_and_load_balancers_are_over() {
+    let text = plan(vec![
+        create(
+            "oci_core_instance.big",
+            "oci_core_instance",
+            json!({"shape": "VM.Standard.E5.Flex", "shape_config": [{"ocpus": 4, "memory_in_gbs": 64}],
+                      "source_details": [{"source_type": "image", "boot_volume_size_in_gbs": "50"}]}),
+        ),
+        create(
+            "oci_load_balancer_load_balancer.lb",
+            "oci_load_balancer_load_balancer",
+            json!({"shape": "flexible", "shape_details": [{"minimum_bandwidth_in_mbps": 10, "maximum_bandwidth_in_mbps": 100}]}),
+        ),
+        create(
+            "oci_containerengine_cluster.k8s",
+            "oci_containerengine_cluster",
+            json!({}),
+        ),
+    ]);
+    let out = run(&AS_OF, &text, 1);
+    let kinds: Vec<(&str, &str)> = of_type(&out, "finding")
+        .iter()
+        .map(|f| (f["kind"].as_str().unwrap(), f["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("paid_shape", "over"),
+            ("paid_load_balancer", "over"),
+            ("unknown_resource_type", "unknown")
+        ]
+    );
+    assert_eq!(
+        summary(&out)["cost_complete"],
+        false,
+        "a paid shape has no embedded price"
+    );
+}
+
+#[test]
+fn qcow_size_records_mix_with_a_plan_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = plan(vec![create(
+        "oci_core_volume.data",
+        "oci_core_volume",
+        json!({"size_in_gbs": "100"}),
+    )]);
+    let plan_path = write(dir.path(), "plan.json", &text);
+    let images = concat!(
+        "{\"type\":\"image\",\"path\":\"talos.qcow2\",\"format\":\"qcow2\",\"virtual_size_bytes\":64424509440,\"file_size_bytes\":1073741824}\n",
+        "{\"type\":\"image\",\"path\":\"nixos.qcow2\",\"format\":\"qcow2\",\"virtual_size_bytes\":4294967296,\"file_size_bytes\":2147483648}\n",
+        "{\"type\":\"summary\",\"images\":2}\n"
+    );
+    let out = run(
+        &[plan_path.to_str().unwrap(), "-", "--as-of", "2026-11-22"],
+        images,
+        1,
+    );
+    let block = line(&out, "block.total_gb");
+    assert_eq!(
+        (block["used"].as_f64(), block["status"].as_str()),
+        (Some(210.0), Some("over"))
+    );
+    assert_eq!(line(&out, "object.storage_gb")["used"], json!(3.0));
+}
+
+#[test]
+fn oci_cli_listings_are_actual_usage() {
+    let instances = json!({"data": [
+        {"id": "ocid1.instance.oc1.eu-frankfurt-1.a", "display-name": "cp", "shape": "VM.Standard.A1.Flex", "lifecycle-state": "RUNNING",
+         "region": "eu-frankfurt-1", "shape-config": {"ocpus": 2.0, "memory-in-gbs": 12.0}},
+        {"id": "ocid1.instance.oc1.us-ashburn-1.b", "display-name": "far", "shape": "VM.Standard.E2.1.Micro", "lifecycle-state": "RUNNING",
+         "region": "us-ashburn-1", "shape-config": {"ocpus": 1.0, "memory-in-gbs": 1.0}}
+    ]});
+    let volumes = json!({"data": [
+        {"id": "ocid1.bootvolume.oc1.eu-frankfurt-1.x", "size-in-gbs": 200, "availability-domain": "Uocm:EU-FRANKFURT-1-AD-1", "lifecycle-state": "AVAILABLE"}
+    ]});
+    let stdin = format!("{instances}\n{volumes}\n");
+    let out = run(
+        &["--home-region", "eu-frankfurt-1", "--as-of", "2026-11-22"],
+        &stdin,
+        1,
+    );
+    assert_eq!(line(&out, "a1.ocpu_hours")["status"], "ok");
+    assert_eq!(line(&out, "block.total_gb")["status"], "at_limit");
+    assert_eq!(
+        line(&out, "micro.instances")["used"],
+        json!(0.0),
+        "outside the home region it is not free"
+    );
+    let finding = of_type(&out, "finding")[0];
+    assert_eq!(finding["kind"], "outside_home_region");
+}
+
+#[test]
+fn a_bucket_measured_in_the_state_counts_once() {
+    let resource = |address: &str, resource_type: &str, values: Value| json!({"address": address, "mode": "managed", "type": resource_type, "name": "n", "values": values});
+    let state = json!({"format_version": "1.0", "values": {"root_module": {"resources": [
+        resource("oci_objectstorage_bucket.images", "oci_objectstorage_bucket",
+                 json!({"name": "images", "storage_tier": "Standard", "approximate_size": (25u64 << 30).to_string()})),
+        resource("oci_objectstorage_object.talos", "oci_objectstorage_object",
+                 json!({"bucket": "images", "object": "talos.qcow2", "content_length": (5u64 << 30).to_string()})),
+    ]}}});
+    let out = run(&AS_OF, &state.to_string(), 1);
+    let object = line(&out, "object.storage_gb");
+    assert_eq!(
+        (object["used"].as_f64(), object["status"].as_str()),
+        (Some(25.0), Some("over"))
+    );
+}
+
+#[test]
+fn paid_accounts_get_object_storage_per_tier() {
+    let object = |name: &str, tier: &str, gib: u64| {
+        create(
+            &format!("oci_objectstorage_object.{name}"),
+            "oci_objectstorage_object",
+            json!({"object": name, "storage_tier": tier, "content_length": (gib << 30).to_string()}),
+        )
+    };
+    let text = plan(vec![
+        object("a", "Standard", 15),
+        object("b", "Archive", 8),
+        create("oci_core_vcn.x", "oci_core_vcn", json!({})),
+    ]);
+    let free = run(&AS_OF, &text, 1);
+    assert_eq!(line(&free, "object.storage_gb")["used"], json!(23.0));
+    assert_eq!(line(&free, "object.storage_gb")["over"], "refused");
+    let paid = run(&["--account", "paid", "--as-of", "2026-11-22"], &text, 1);
+    let standard = line(&paid, "object.standard_gb");
+    assert_eq!(
+        (standard["used"].as_f64(), standard["status"].as_str()),
+        (Some(15.0), Some("over"))
+    );
+    assert!((standard["cost_usd"].as_f64().unwrap() - 5.0 * 0.0255).abs() < 1e-9);
+    assert_eq!(line(&paid, "object.archive_gb")["status"], "ok");
+    assert!(
+        of_type(&paid, "budget_line")
+            .iter()
+            .all(|l| l["id"] != "net.vcn" && l["id"] != "object.storage_gb")
+    );
+}
+
+#[test]
+fn table_markdown_and_csv_outputs() {
+    let text = plan(vec![create(
+        "oci_core_volume.data",
+        "oci_core_volume",
+        json!({"size_in_gbs": "250"}),
+    )]);
+    let table = cargo_bin_cmd!("oci-budget")
+        .args(["-o", "table", "--as-of", "2026-11-22"])
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
+    assert_eq!(table.status.code(), Some(1));
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("block.total_gb") && l.contains("over") && l.contains("1.27")),
+        "{table}"
+    );
+    let markdown = cargo_bin_cmd!("oci-budget")
+        .args(["--output", "markdown", "--as-of", "2026-11-22"])
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
+    let markdown = String::from_utf8(markdown.stdout).unwrap();
+    assert!(
+        markdown.starts_with("### OCI Always Free budget: over\n\n| limit |"),
+        "{markdown}"
+    );
+    let csv = cargo_bin_cmd!("oci-budget")
+        .args(["--output", "csv", "--as-of", "2026-11-22"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(
+        csv.starts_with("limit,used,allowance,unit,headroom,status,baseline,peak,cost_usd\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\nblock.total_gb,250,200,GB,-50,over,0,250,1.27\n"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn diff_compares_two_plans() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write(
+        dir.path(),
+        "old.json",
+        &plan(vec![create(
+            "oci_core_volume.data",
+            "oci_core_volume",
+            json!({"size_in_gbs": "100"}),
+        )]),
+    );
+    let new = write(
+        dir.path(),
+        "new.json",
+        &plan(vec![create(
+            "oci_core_volume.data",
+            "oci_core_volume",
+            json!({"size_in_gbs": "250"}),
+        )]),
+    );
+    let out = run(
+        &[
+            "diff",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+            "--as-of",
+            "2026-11-22",
+        ],
+        "",
+        1,
+    );
+    let block = out
+        .iter()
+        .find(|r| r["type"] == "budget_diff" && r["id"] == "block.total_gb")
+        .unwrap();
+    assert_eq!(
+        (
+            block["old_used"].as_f64(),
+            block["new_used"].as_f64(),
+            block["delta"].as_f64()
+        ),
+        (Some(100.0), Some(250.0), Some(150.0))
+    );
+    assert_eq!(
+        (block["old_status"].as_str(), block["new_status"].as_str()),
+        (Some("ok"), Some("over"))
+    );
+    let resource = out.iter().find(|r| r["type"] == "resource_diff").unwrap();
+    assert_eq!(resource["change"], "changed");
+    assert_eq!(
+        (
+            summary(&out)["old_status"].as_str(),
+            summary(&out)["status"].as_str()
+        ),
+        (Some("within"), Some("over"))
+    );
+    run(
+        &[
+            "diff",
+            new.to_str().unwrap(),
+            old.to_str().unwrap(),
+            "--as-of",
+            "2026-11-22",
+        ],
+        "",
+        0,
+    );
+}
+
+#[test]
+fn diff_renders_a_table_and_pretty_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write(
+        dir.path(),
+        "old.json",
+        &plan(vec![create("oci_core_vcn.a", "oci_core_vcn", json!({}))]),
+    );
+    let new = write(
+        dir.path(),
+        "new.json",
+        &plan(vec![
+            create("oci_core_vcn.a", "oci_core_vcn", json!({})),
+            create("oci_core_vcn.b", "oci_core_vcn", json!({})),
+        ]),
+    );
+    let args = [
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--as-of",
+        "2026-11-22",
+    ];
+    let table = cargo_bin_cmd!("oci-budget")
+        .args(args)
+        .args(["-o", "table"])
+        .output()
+        .unwrap();
+    assert_eq!(table.status.code(), Some(0));
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(table.starts_with("limit "), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("net.vcn") && l.contains("at_limit")),
+        "{table}"
+    );
+    let pretty = cargo_bin_cmd!("oci-budget")
+        .args(args)
+        .arg("--pretty")
+        .output()
+        .unwrap();
+    let values: Vec<Value> = serde_json::Deserializer::from_slice(&pretty.stdout)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert!(values.iter().any(|v| v["type"] == "resource_diff"
+        && v["address"] == "oci_core_vcn.b"
+        && v["change"] == "added"));
+    assert!(
+        String::from_utf8(pretty.stdout)
+            .unwrap()
+            .contains("\n  \"type\""),
+        "pretty output is indented"
+    );
+}
+
+#[test]
+fn limits_can_be_overridden_by_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let raised = oci_budget::limits::EMBEDDED.replace("\"limit\": 200,", "\"limit\": 300,");
+    assert_ne!(raised, oci_budget::limits::EMBEDDED);
+    let limits = write(dir.path(), "limits.json", &raised);
+    let text = plan(vec![create(
+        "oci_core_volume.data",
+        "oci_core_volume",
+        json!({"size_in_gbs": "250"}),
+    )]);
+    let out = run(
+        &[
+            "--limits",
+            limits.to_str().unwrap(),
+            "--as-of",
+            "2026-11-22",
+        ],
+        &text,
+        0,
+    );
+    assert_eq!(line(&out, "block.total_gb")["limit"], json!(300.0));
+    let broken = write(
+        dir.path(),
+        "broken.json",
+        "{\"schema\": \"oci-budget-limits/v1\",",
+    );
+    let err = error_line(&["--limits", broken.to_str().unwrap()], &text);
+    assert!(
+        err.starts_with(&format!("oci-budget: error: {}:1:", broken.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn failed_checks_are_reported() {
+    let mut doc: Value = serde_json::from_str(&plan(vec![])).unwrap();
+    doc["checks"] = json!([{"address": {"kind": "check", "name": "ocpu", "to_display": "check.ocpu"}, "status": "fail",
+        "instances": [{"address": {"to_display": "check.ocpu"}, "status": "fail", "problems": [{"message": "at most 2 OCPUs"}]}]}]);
+    let out = run(&AS_OF, &doc.to_string(), 1);
+    let finding = of_type(&out, "finding")[0];
+    assert_eq!(
+        (finding["kind"].as_str(), finding["status"].as_str()),
+        (Some("check_failed"), Some("failed"))
+    );
+}
+
+#[test]
+fn malformed_inputs_are_one_line_errors() {
+    let cases = [
+        (
+            "{\"format_version\": \"1.2\", \"resource_changes\": [",
+            "<stdin>:1:",
+            "unexpected end of input",
+        ),
+        (
+            "{\"format_version\": \"2.0\", \"resource_changes\": []}",
+            "<stdin>:1:1:",
+            "unsupported version \"2.0\"",
+        ),
+        (
+            "\n\n  {\"format_version\": \"1.2\", \"resource_changes\": [{\"address\": 1}]}",
+            "<stdin>:3:3:",
+            "resource_changes[0]: expected \"address\"",
+        ),
+        ("{\"data\": 5}", "<stdin>:1:1:", "data: expected a list"),
+        (
+            "{\"type\": \"image\", \"path\": \"a.qcow2\"}",
+            "<stdin>:1:1:",
+            "expected \"file_size_bytes\"",
+        ),
+        ("[1, 2]", "<stdin>:1:1:", "expected a plan, a state"),
+        ("{\"data\": []} nonsense", "<stdin>:1:", "expected"),
+    ];
+    for (stdin, location, what) in cases {
+        let err = error_line(&[], stdin);
+        assert!(
+            err.starts_with(&format!("oci-budget: error: {location}")),
+            "{err}"
+        );
+        assert!(err.contains(what), "{err}");
+    }
+}
+
+/// Runs the tool expecting a usage error (clap's message, exit 2).
+fn usage_error(args: &[&str]) -> String {
+    let output = cargo_bin_cmd!("oci-budget").args(args).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "args {args:?}");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert!(usage_error(&["--as-of", "2026-02-30"]).contains("no such day"));
+    assert!(usage_error(&["--hours-per-month", "800"]).contains("between 1 and 744"));
+    assert!(usage_error(&["--account", "gold"]).contains("gold"));
+    let err = error_line(&["/nonexistent/plan.json"], "");
+    assert!(
+        err.starts_with("oci-budget: error: /nonexistent/plan.json: cannot open"),
+        "{err}"
+    );
+}
+
+#[test]
+fn help_shows_examples_and_exit_status() {
+    let output = cargo_bin_cmd!("oci-budget").arg("--help").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        help.contains("Examples:")
+            && help.contains("Exit status:")
+            && help.contains("| oci-budget"),
+        "{help}"
+    );
+}
+
+#[test]
+fn an_empty_input_is_within() {
+    let out = run(&AS_OF, "", 0);
+    assert_eq!(summary(&out)["resources"], json!(0));
+}
+
+/// The fixtures beside the repository, when present.
+fn fixtures() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/oci/plans");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        println!("skipped: no fixtures at {}", dir.display());
+        None
+    }
+}
+
+#[test]
+fn fixture_plans_give_the_known_verdicts() {
+    let Some(dir) = fixtures() else { return };
+    let within = dir.join("a-within-free-tier.plan.json");
+    let out = run(&[within.to_str().unwrap(), "--as-of", "2026-11-22"], "", 0);
+    assert_eq!(line(&out, "block.total_gb")["status"], "at_limit");
+    assert_eq!(line(&out, "net.flex_lb")["status"], "at_limit");
+    assert_eq!(line(&out, "a1.ocpu_hours")["used"], json!(1488.0));
+    let over = dir.join("b-over-1ocpu-50gb.plan.json");
+    let baseline = dir.join("b-baseline.state.json");
+    let out = run(
+        &[
+            over.to_str().unwrap(),
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--as-of",
+            "2026-11-22",
+        ],
+        "",
+        1,
+    );
+    let ocpu = line(&out, "a1.ocpu_hours");
+    assert_eq!(
+        (ocpu["used"].as_f64(), ocpu["baseline"].as_f64()),
+        (Some(2232.0), Some(1488.0))
+    );
+    let block = line(&out, "block.total_gb");
+    assert_eq!(
+        (
+            block["used"].as_f64(),
+            block["baseline"].as_f64(),
+            block["status"].as_str()
+        ),
+        (Some(250.0), Some(150.0), Some("over"))
+    );
+    let state = run(
+        &[baseline.to_str().unwrap(), "--as-of", "2026-11-22"],
+        "",
+        0,
+    );
+    assert_eq!(line(&state, "block.total_gb")["used"], json!(150.0));
+}
+
+#[test]
+fn embedded_limits_agree_with_the_fixture_compilation() {
+    let Some(dir) = fixtures() else { return };
+    let text = std::fs::read_to_string(dir.join("../always-free-limits.json")).unwrap();
+    let fixture: Value = serde_json::from_str(&text).unwrap();
+    let data = oci_budget::limits::LimitsData::embedded().unwrap();
+    let pairs = [
+        ("a1.ocpu_hours", "a1.ocpu_hours", "2026-11-22"),
+        ("a1.memory_gb_hours", "a1.memory_gb_hours", "2026-11-22"),
+        ("a1.instances", "a1.instances", "2026-11-22"),
+        ("a1.ocpu_hours.legacy", "a1.ocpu_hours", "2026-06-14"),
+        (
+            "a1.memory_gb_hours.legacy",
+            "a1.memory_gb_hours",
+            "2026-06-14",
+        ),
+        ("a1.instances.legacy", "a1.instances", "2026-06-14"),
+        ("micro.instances", "micro.instances", "2026-11-22"),
+        ("block.total_gb", "block.total_gb", "2026-11-22"),
+        ("block.backups", "block.backups", "2026-11-22"),
+        ("object.storage_gb", "object.storage_gb", "2026-11-22"),
+        ("net.vcn", "net.vcn", "2026-11-22"),
+        ("net.flex_lb", "net.flex_lb", "2026-11-22"),
+        ("net.nlb", "net.nlb", "2026-11-22"),
+        ("db.adb", "db.autonomous", "2026-11-22"),
+    ];
+    for (fixture_id, id, day) in pairs {
+        let expected = fixture["limits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == fixture_id)
+            .unwrap()["limit"]
+            .as_f64();
+        let limits = data.in_force(day.parse().unwrap(), oci_budget::limits::Account::Free);
+        let ours = limits.iter().find(|l| l.id == id).map(|l| l.limit);
+        assert_eq!(ours, expected, "{fixture_id} on {day}");
+    }
+}
+
+#[test]
+fn fixture_shape_matches_the_generated_plans() {
+    let Some(dir) = fixtures() else { return };
+    let text = std::fs::read_to_string(dir.join("b-over-1ocpu-50gb.plan.json")).unwrap();
+    let real: Value = serde_json::from_str(&text).unwrap();
+    let made: Value = serde_json::from_str(&plan(vec![create(
+        "oci_core_volume.x",
+        "oci_core_volume",
+        json!({}),
+    )]))
+    .unwrap();
+    let keys = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    for key in keys(&made["resource_changes"][0]) {
+        assert!(
+            real["resource_changes"][0].get(&key).is_some()
+                || key == "module_address"
+                || key == "index",
+            "{key}"
+        );
+    }
+    for key in keys(&made["resource_changes"][0]["change"]) {
+        assert!(
+            real["resource_changes"][1]["change"].get(&key).is_some(),
+            "{key}"
+        );
+    }
+}
+
+/// Real `terraform show -json` of a plan whose modules nest three deep with `for_each` and
+/// `count` (built-in `terraform_data` resources, so no provider is needed).
+#[test]
+fn real_terraform_plan_json_is_read() {
+    if Command::new("terraform").arg("version").output().is_err() {
+        println!("skipped: terraform is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("a/b/c")).unwrap();
+    write(
+        root,
+        "main.tf",
+        "module \"a\" {\n  source = \"./a\"\n  for_each = toset([\"x\", \"y\"])\n}\nresource \"terraform_data\" \"top\" {\n  count = 2\n  input = count.index\n}\n",
+    );
+    write(
+        &root.join("a"),
+        "main.tf",
+        "module \"b\" {\n  source = \"./b\"\n  count = 2\n}\n",
+    );
+    write(
+        &root.join("a/b"),
+        "main.tf",
+        "module \"c\" {\n  source = \"./c\"\n}\n",
+    );
+    write(
+        &root.join("a/b/c"),
+        "main.tf",
+        "resource \"terraform_data\" \"leaf\" {\n  input = \"v\"\n}\ncheck \"always\" {\n  assert {\n    condition = terraform_data.leaf.input == \"w\"\n    error_message = \"fails on purpose\"\n  }\n}\n",
+    );
+    let terraform = |args: &[&str]| {
+        let output = Command::new("terraform")
+            .args(args)
+            .current_dir(root)
+            .env("TF_IN_AUTOMATION", "1")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "terraform {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    };
+    terraform(&["init", "-input=false", "-backend=false"]);
+    terraform(&["plan", "-input=false", "-out=plan.out"]);
+    let json = terraform(&["show", "-json", "plan.out"]);
+    let out = run(
+        &["--as-of", "2026-11-22"],
+        std::str::from_utf8(&json).unwrap(),
+        1,
+    );
+    assert!(
+        of_type(&out, "resource").is_empty(),
+        "terraform_data is not an OCI resource"
+    );
+    let checks: Vec<&Value> = of_type(&out, "finding")
+        .into_iter()
+        .filter(|f| f["kind"] == "check_failed")
+        .collect();
+    assert!(
+        !checks.is_empty(),
+        "the failing check block is reported: {out:?}"
+    );
+}

@@ -1,0 +1,303 @@
+//! The OSV schema's evaluation of whether a record affects a package version: exact
+//! `versions`, then `SEMVER`/`ECOSYSTEM` ranges with `introduced`, `fixed`,
+//! `last_affected` and `limit` events, ordered by the ecosystem's own version order.
+
+use std::cmp::Ordering;
+
+use crate::osv::{Range, Vulnerability};
+use crate::package::Package;
+use crate::version::{Scheme, VersionKey};
+
+/// A version bound of an event: `"0"` sorts before every version, `"*"` after.
+#[derive(Debug, Clone)]
+enum Bound {
+    Min,
+    Version(VersionKey),
+    Max,
+}
+
+impl Bound {
+    fn parse(scheme: Scheme, text: &str) -> Result<Bound, String> {
+        match text {
+            "0" => Ok(Bound::Min),
+            "*" => Ok(Bound::Max),
+            _ => scheme.parse(text).map(Bound::Version),
+        }
+    }
+
+    fn compare(&self, other: &Bound) -> Ordering {
+        match (self, other) {
+            (Bound::Min, Bound::Min) | (Bound::Max, Bound::Max) => Ordering::Equal,
+            (Bound::Min, _) | (_, Bound::Max) => Ordering::Less,
+            (_, Bound::Min) | (Bound::Max, _) => Ordering::Greater,
+            (Bound::Version(a), Bound::Version(b)) => a.compare(b).unwrap_or(Ordering::Equal),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Introduced,
+    Fixed,
+    LastAffected,
+    Limit,
+}
+
+/// Whether `vuln` affects `package`. An error means the question cannot be decided (an
+/// ecosystem without a known order, or a version that does not parse): the caller reports
+/// the package as unscanned rather than clean.
+pub fn affects(vuln: &Vulnerability, package: &Package) -> Result<bool, String> {
+    if vuln.withdrawn.is_some() {
+        return Ok(false);
+    }
+    for affected in vuln.affected_for(&package.ecosystem, &package.name) {
+        if package.version.is_empty() || affected.versions.contains(&package.version) {
+            return Ok(true);
+        }
+        for range in &affected.ranges {
+            let scheme = match range.kind.as_str() {
+                "SEMVER" => Scheme::Semver,
+                "ECOSYSTEM" => Scheme::for_ecosystem(&package.ecosystem).ok_or_else(|| {
+                    format!(
+                        "{}: no version order is known for ecosystem {}",
+                        vuln.id, package.ecosystem.0
+                    )
+                })?,
+                _ => continue,
+            };
+            if range_affects(range, scheme, &package.version)
+                .map_err(|e| format!("{}: {e}", vuln.id))?
+            {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Evaluates one range for a version, per the schema's algorithm.
+pub fn range_affects(range: &Range, scheme: Scheme, version: &str) -> Result<bool, String> {
+    let version = Bound::Version(scheme.parse(version)?);
+    let mut events = Vec::with_capacity(range.events.len());
+    for event in &range.events {
+        let (kind, text) = if let Some(v) = &event.introduced {
+            (Kind::Introduced, v)
+        } else if let Some(v) = &event.fixed {
+            (Kind::Fixed, v)
+        } else if let Some(v) = &event.last_affected {
+            (Kind::LastAffected, v)
+        } else if let Some(v) = &event.limit {
+            (Kind::Limit, v)
+        } else {
+            return Err("a range event names no version".to_string());
+        };
+        events.push((kind, Bound::parse(scheme, text)?));
+    }
+    let limits: Vec<&Bound> = events
+        .iter()
+        .filter(|(k, _)| *k == Kind::Limit)
+        .map(|(_, b)| b)
+        .collect();
+    if !limits.is_empty() && !limits.iter().any(|l| version.compare(l).is_lt()) {
+        return Ok(false);
+    }
+    events.sort_by(|a, b| a.1.compare(&b.1));
+    let mut affected = false;
+    for (kind, bound) in &events {
+        let order = version.compare(bound);
+        match kind {
+            Kind::Introduced if order.is_ge() => affected = true,
+            Kind::Fixed if order.is_ge() => affected = false,
+            Kind::LastAffected if order.is_gt() => affected = false,
+            _ => {}
+        }
+    }
+    Ok(affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::osv::{Affected, AffectedPackage, Event};
+
+    fn event(kind: &str, v: &str) -> Event {
+        let mut e = Event::default();
+        let v = Some(v.to_string());
+        match kind {
+            "introduced" => e.introduced = v,
+            "fixed" => e.fixed = v,
+            "last_affected" => e.last_affected = v,
+            _ => e.limit = v,
+        }
+        e
+    }
+
+    fn vuln(ecosystem: &str, name: &str, versions: &[&str], ranges: Vec<Range>) -> Vulnerability {
+        Vulnerability {
+            id: "x_TEST-1".into(),
+            modified: None,
+            withdrawn: None,
+            aliases: vec![],
+            summary: None,
+            severity: vec![],
+            affected: vec![Affected {
+                package: Some(AffectedPackage {
+                    ecosystem: ecosystem.into(),
+                    name: name.into(),
+                }),
+                versions: versions.iter().map(|s| s.to_string()).collect(),
+                ranges,
+                severity: vec![],
+            }],
+            database_specific: None,
+        }
+    }
+
+    fn range(kind: &str, events: &[(&str, &str)]) -> Range {
+        Range {
+            kind: kind.into(),
+            repo: None,
+            events: events.iter().map(|(k, v)| event(k, v)).collect(),
+        }
+    }
+
+    fn hit(v: &Vulnerability, eco: &str, name: &str, version: &str) -> bool {
+        affects(v, &Package::new(eco, name, version, "t")).unwrap()
+    }
+
+    #[test]
+    fn introduced_and_fixed() {
+        let v = vuln(
+            "npm",
+            "a",
+            &[],
+            vec![range("SEMVER", &[("introduced", "0"), ("fixed", "1.2.0")])],
+        );
+        assert!(hit(&v, "npm", "a", "1.1.9"));
+        assert!(!hit(&v, "npm", "a", "1.2.0"));
+        assert!(!hit(&v, "npm", "b", "1.0.0"));
+        assert!(!hit(&v, "PyPI", "a", "1.0.0"));
+    }
+
+    #[test]
+    fn several_pairs_in_one_range_in_any_order() {
+        let v = vuln(
+            "npm",
+            "a",
+            &[],
+            vec![range(
+                "SEMVER",
+                &[
+                    ("fixed", "2.5.1"),
+                    ("introduced", "2.0.0"),
+                    ("fixed", "1.4.2"),
+                    ("introduced", "1.0.0"),
+                ],
+            )],
+        );
+        assert!(!hit(&v, "npm", "a", "0.9.0"));
+        assert!(hit(&v, "npm", "a", "1.4.1"));
+        assert!(!hit(&v, "npm", "a", "1.9.0"));
+        assert!(hit(&v, "npm", "a", "2.5.0"));
+        assert!(!hit(&v, "npm", "a", "3.0.0"));
+    }
+
+    #[test]
+    fn last_affected_is_inclusive() {
+        let v = vuln(
+            "PyPI",
+            "a",
+            &[],
+            vec![range(
+                "ECOSYSTEM",
+                &[("introduced", "1.0"), ("last_affected", "1.5")],
+            )],
+        );
+        assert!(hit(&v, "PyPI", "a", "1.5.0"));
+        assert!(!hit(&v, "PyPI", "a", "1.5.post1"));
+        assert!(!hit(&v, "PyPI", "a", "0.9"));
+    }
+
+    #[test]
+    fn limit_bounds_the_range() {
+        let v = vuln(
+            "npm",
+            "a",
+            &[],
+            vec![range("SEMVER", &[("introduced", "0"), ("limit", "2.0.0")])],
+        );
+        assert!(hit(&v, "npm", "a", "1.9.9"));
+        assert!(!hit(&v, "npm", "a", "2.0.0"));
+        let star = vuln(
+            "npm",
+            "a",
+            &[],
+            vec![range("SEMVER", &[("introduced", "1.0.0"), ("limit", "*")])],
+        );
+        assert!(hit(&star, "npm", "a", "99.0.0"));
+    }
+
+    #[test]
+    fn exact_versions_and_git_ranges() {
+        let v = vuln(
+            "PyPI",
+            "a",
+            &["1.0rc1"],
+            vec![range("GIT", &[("introduced", "0"), ("fixed", "abc")])],
+        );
+        assert!(hit(&v, "PyPI", "a", "1.0rc1"));
+        assert!(!hit(&v, "PyPI", "a", "1.0"));
+    }
+
+    #[test]
+    fn withdrawn_never_matches() {
+        let mut v = vuln("npm", "a", &["1.0.0"], vec![]);
+        v.withdrawn = Some("2024-01-01T00:00:00Z".into());
+        assert!(!hit(&v, "npm", "a", "1.0.0"));
+    }
+
+    #[test]
+    fn unversioned_packages_are_affected_by_every_record() {
+        let v = vuln(
+            "npm",
+            "a",
+            &[],
+            vec![range("SEMVER", &[("introduced", "5.0.0")])],
+        );
+        assert!(hit(&v, "npm", "a", ""));
+    }
+
+    #[test]
+    fn undecidable_cases_are_errors() {
+        let v = vuln(
+            "CRAN",
+            "ggplot2",
+            &[],
+            vec![range("ECOSYSTEM", &[("introduced", "0")])],
+        );
+        assert!(affects(&v, &Package::new("CRAN", "ggplot2", "3.4.0", "t")).is_err());
+        let p = vuln(
+            "PyPI",
+            "a",
+            &[],
+            vec![range("ECOSYSTEM", &[("introduced", "0")])],
+        );
+        assert!(affects(&p, &Package::new("PyPI", "a", "not a version!", "t")).is_err());
+    }
+
+    #[test]
+    fn debian_suffixes() {
+        let v = vuln(
+            "Debian:12",
+            "openssl",
+            &[],
+            vec![range(
+                "ECOSYSTEM",
+                &[("introduced", "0"), ("fixed", "3.0.11-1~deb12u1")],
+            )],
+        );
+        assert!(hit(&v, "Debian", "openssl", "3.0.9-1"));
+        assert!(hit(&v, "Debian:12", "openssl", "3.0.11-1~deb12u0"));
+        assert!(!hit(&v, "Debian:11", "openssl", "3.0.9-1"));
+    }
+}

@@ -1,0 +1,141 @@
+//! Scanning an inventory against a data source: the offline database with the local matcher,
+//! or the OSV API. Packages that cannot be decided are moved to the unscanned list.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use crate::api::Client;
+use crate::matching::affects;
+use crate::offline::Database;
+use crate::osv::Vulnerability;
+use crate::package::{Inventory, Package, Unscanned};
+
+/// One record affecting one package.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// The affected package.
+    pub package: Package,
+    /// The record.
+    pub vuln: Arc<Vulnerability>,
+}
+
+/// The outcome of a scan.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// How many packages were looked up.
+    pub packages: usize,
+    /// The findings, in package order.
+    pub findings: Vec<Finding>,
+    /// Packages that could not be checked (from the inputs and from the scan).
+    pub unscanned: Vec<Unscanned>,
+}
+
+fn unscanned(package: &Package, reason: String) -> Unscanned {
+    Unscanned {
+        ecosystem: Some(package.ecosystem.0.clone()),
+        name: package.name.clone(),
+        version: package.version.clone(),
+        source: package.source.clone(),
+        reason,
+    }
+}
+
+/// Matches every package against the offline database.
+pub fn offline(db: &Database, inventory: Inventory) -> Scan {
+    let mut scan = Scan {
+        unscanned: inventory.unscanned,
+        ..Scan::default()
+    };
+    for package in inventory.packages {
+        scan.packages += 1;
+        if package.commit.is_some() {
+            let reason = "commits can only be matched by the OSV API (offline matching would need the commit graph)";
+            scan.unscanned.push(unscanned(&package, reason.into()));
+            continue;
+        }
+        if !db.covers(package.ecosystem.base()) {
+            let reason = format!(
+                "the offline database has no records for ecosystem {}",
+                package.ecosystem.base()
+            );
+            scan.unscanned.push(unscanned(&package, reason));
+            continue;
+        }
+        let mut undecided = Vec::new();
+        for vuln in db.candidates(&package) {
+            match affects(vuln, &package) {
+                Ok(true) => scan.findings.push(Finding {
+                    package: package.clone(),
+                    vuln: Arc::clone(vuln),
+                }),
+                Ok(false) => {}
+                Err(reason) => undecided.push(reason),
+            }
+        }
+        if !undecided.is_empty() {
+            scan.unscanned
+                .push(unscanned(&package, undecided.join("; ")));
+        }
+    }
+    scan
+}
+
+/// Asks the OSV API about every package, then fetches each affecting record once.
+pub fn online(client: &Client, inventory: Inventory) -> Result<Scan> {
+    let ids = client.query(&inventory.packages)?;
+    let unique: BTreeSet<String> = ids.iter().flatten().cloned().collect();
+    let records = client.fetch(&unique)?;
+    let mut scan = Scan {
+        packages: inventory.packages.len(),
+        unscanned: inventory.unscanned,
+        ..Scan::default()
+    };
+    for (package, ids) in inventory.packages.into_iter().zip(ids) {
+        for id in ids {
+            if let Some(vuln) = records.get(&id) {
+                scan.findings.push(Finding {
+                    package: package.clone(),
+                    vuln: Arc::clone(vuln),
+                });
+            }
+        }
+    }
+    Ok(scan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offline_scan_reports_findings_and_unscanned() {
+        let mut db = Database::default();
+        db.add(
+            serde_json::from_value(serde_json::json!({"id": "x_T-1", "affected": [
+                {"package": {"ecosystem": "npm", "name": "a"}, "ranges": [{"type": "SEMVER",
+                 "events": [{"introduced": "0"}, {"fixed": "2.0.0"}]}]},
+                {"package": {"ecosystem": "CRAN", "name": "ggplot2"}, "ranges": [{"type": "ECOSYSTEM",
+                 "events": [{"introduced": "0"}]}]}]}))
+            .unwrap(),
+        );
+        let inventory = Inventory {
+            packages: vec![
+                Package::new("npm", "a", "1.0.0", "s"),
+                Package::new("npm", "a", "2.0.0", "s"),
+                Package::new("CRAN", "ggplot2", "3.4.0", "s"),
+                Package::new("PyPI", "b", "1.0", "s"),
+                Package::commit("https://example.org/r", "abc", "s"),
+            ],
+            unscanned: vec![],
+        };
+        let scan = offline(&db, inventory);
+        assert_eq!(scan.packages, 5);
+        assert_eq!(scan.findings.len(), 1);
+        assert_eq!(scan.findings[0].package.version, "1.0.0");
+        let reasons: Vec<&str> = scan.unscanned.iter().map(|u| u.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 3, "{reasons:?}");
+        assert!(reasons[0].contains("no version order"), "{reasons:?}");
+    }
+}

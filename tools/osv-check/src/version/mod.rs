@@ -1,0 +1,128 @@
+//! Version ordering per ecosystem: each scheme parses a version string into a key whose order
+//! is the order of the ecosystem's own tool.
+
+pub mod alpine;
+pub mod debian;
+pub mod maven;
+pub mod packagist;
+pub mod rubygems;
+pub mod semver;
+
+use std::cmp::Ordering;
+use std::str::FromStr;
+
+use crate::package::{Ecosystem, RUST_CRATES};
+
+/// A version order the matcher knows exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// SemVer 2.0 made lenient (leading `v`, any number of components).
+    Semver,
+    /// PEP 440, as Python `packaging` orders it.
+    Pypi,
+    /// dpkg's order.
+    Debian,
+    /// RubyGems' `Gem::Version` order.
+    RubyGems,
+    /// NuGet's order (four numeric parts, case-insensitive labels).
+    NuGet,
+    /// PHP's `version_compare`, for Packagist.
+    Packagist,
+    /// Maven's `ComparableVersion` order.
+    Maven,
+    /// apk's order, for Alpine and its relatives.
+    Alpine,
+}
+
+impl Scheme {
+    /// Every scheme, for exhaustive checks.
+    pub const ALL: [Scheme; 8] = [
+        Scheme::Semver,
+        Scheme::Pypi,
+        Scheme::Debian,
+        Scheme::RubyGems,
+        Scheme::NuGet,
+        Scheme::Packagist,
+        Scheme::Maven,
+        Scheme::Alpine,
+    ];
+
+    /// The scheme of an OSV ecosystem's `ECOSYSTEM` ranges, or `None` when the order is not
+    /// implemented (a package of that ecosystem cannot be checked offline).
+    pub fn for_ecosystem(ecosystem: &Ecosystem) -> Option<Scheme> {
+        match ecosystem.base() {
+            "npm" | "Go" | "Hex" | "SwiftURL" | "Bitnami" => Some(Scheme::Semver),
+            b if b == RUST_CRATES => Some(Scheme::Semver),
+            "PyPI" => Some(Scheme::Pypi),
+            "Debian" | "Ubuntu" => Some(Scheme::Debian),
+            "RubyGems" => Some(Scheme::RubyGems),
+            "NuGet" => Some(Scheme::NuGet),
+            "Packagist" => Some(Scheme::Packagist),
+            "Maven" => Some(Scheme::Maven),
+            "Alpine" | "Wolfi" | "Chainguard" | "MinimOS" | "Alpaquita" => Some(Scheme::Alpine),
+            _ => None,
+        }
+    }
+
+    /// Parses a version in this scheme; an error says why the string is not a version.
+    pub fn parse(self, text: &str) -> Result<VersionKey, String> {
+        match self {
+            Scheme::Semver => Ok(VersionKey::Semver(semver::SemverLike::parse(text))),
+            Scheme::Pypi => pep440_rs::Version::from_str(text)
+                .map(|v| VersionKey::Pypi(Box::new(v)))
+                .map_err(|e| format!("{text:?} is not a PEP 440 version: {e}")),
+            Scheme::Debian => debian::DebianVersion::parse(text).map(VersionKey::Debian),
+            Scheme::RubyGems => Ok(VersionKey::RubyGems(rubygems::GemVersion::parse(text))),
+            Scheme::NuGet => Ok(VersionKey::Semver(semver::SemverLike::parse_nuget(text))),
+            Scheme::Packagist => Ok(VersionKey::Packagist(packagist::PhpVersion::parse(text))),
+            Scheme::Maven => Ok(VersionKey::Maven(maven::MavenVersion::parse(text))),
+            Scheme::Alpine => Ok(VersionKey::Alpine(alpine::ApkVersion::parse(text))),
+        }
+    }
+}
+
+/// A parsed version; keys of the same scheme compare, keys of different schemes never meet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionKey {
+    /// A SemVer-like version.
+    Semver(semver::SemverLike),
+    /// A PEP 440 version.
+    Pypi(Box<pep440_rs::Version>),
+    /// A Debian version.
+    Debian(debian::DebianVersion),
+    /// A RubyGems version.
+    RubyGems(rubygems::GemVersion),
+    /// A PHP version.
+    Packagist(packagist::PhpVersion),
+    /// A Maven version.
+    Maven(maven::MavenVersion),
+    /// An apk version.
+    Alpine(alpine::ApkVersion),
+}
+
+impl VersionKey {
+    /// The order of two keys, or `None` when they come from different schemes.
+    pub fn compare(&self, other: &VersionKey) -> Option<Ordering> {
+        match (self, other) {
+            (VersionKey::Semver(a), VersionKey::Semver(b)) => Some(a.cmp(b)),
+            (VersionKey::Pypi(a), VersionKey::Pypi(b)) => Some(a.cmp(b)),
+            (VersionKey::Debian(a), VersionKey::Debian(b)) => Some(a.cmp(b)),
+            (VersionKey::RubyGems(a), VersionKey::RubyGems(b)) => Some(a.cmp(b)),
+            (VersionKey::Packagist(a), VersionKey::Packagist(b)) => Some(a.cmp(b)),
+            (VersionKey::Maven(a), VersionKey::Maven(b)) => Some(a.cmp(b)),
+            (VersionKey::Alpine(a), VersionKey::Alpine(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+}
+
+/// Compares two version strings in a scheme (both must parse).
+pub fn compare(scheme: Scheme, a: &str, b: &str) -> Result<Ordering, String> {
+    let a = scheme.parse(a)?;
+    let b = scheme.parse(b)?;
+    a.compare(&b)
+        .ok_or_else(|| "versions of different schemes".to_string())
+}
+
+#[cfg(test)]
+mod fixtures;
