@@ -69,12 +69,11 @@ impl Table {
             .collect()
     }
 
+    /// A column is numeric when it has at least one number and nothing but numbers.
     fn numeric(&self, column: usize) -> bool {
-        !self.rows.is_empty()
-            && self.rows.iter().all(|r| {
-                let cell = r[column].trim_end_matches('%');
-                cell.is_empty() || cell.parse::<f64>().is_ok()
-            })
+        let cells = self.rows.iter().map(|r| r[column].trim_end_matches('%'));
+        let mut filled = cells.filter(|cell| !cell.is_empty()).peekable();
+        filled.peek().is_some() && filled.all(|cell| cell.parse::<f64>().is_ok())
     }
 
     fn plain(&self) -> String {
@@ -171,6 +170,16 @@ mod tests {
         assert_eq!(
             md,
             "| name | bytes |\n| --- | ---: |\n| a\\|b | 10 |\n| long name | 2000 |\n"
+        );
+    }
+
+    #[test]
+    fn empty_columns_are_not_numeric() {
+        let mut t = Table::new(["a", "b"]);
+        t.push(["1", ""]);
+        assert_eq!(
+            t.render(TableFormat::Markdown),
+            "| a | b |\n| ---: | --- |\n| 1 |  |\n"
         );
     }
 
