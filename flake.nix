@@ -12,7 +12,7 @@
       # One package and one app per tool; `scripts/check-flake-apps` checks these lists.
       tools = [ "qcow-size" "oci-budget" "closure-layers" "osv-check" "cloudinit-gen" "talos-wait" ];
       # Pipelines in scripts/ offered as apps.
-      pipelines = [ ];
+      pipelines = [ "validate-images" "check-plan" "image-report" "layer-churn" "make-seeds" "wait-cluster" ];
 
       version = (lib.importTOML ./Cargo.toml).workspace.package.version;
       src = lib.fileset.toSource {
