@@ -133,7 +133,12 @@ pub fn json_error(source_name: &str, err: &serde_json::Error) -> anyhow::Error {
     } else {
         cause.to_string()
     };
-    anyhow!("{source_name}:{}:{}: {cause}", err.line(), err.column())
+    // serde_json says column 0 when the input ends right after a newline; columns count from 1.
+    anyhow!(
+        "{source_name}:{}:{}: {cause}",
+        err.line(),
+        err.column().max(1)
+    )
 }
 
 #[cfg(test)]
@@ -170,6 +175,15 @@ mod tests {
             .to_string();
         assert!(err.starts_with("in.json:1:"), "{err}");
         assert!(err.contains("unexpected end of input"), "{err}");
+    }
+
+    #[test]
+    fn end_of_input_after_a_newline_is_column_one() {
+        let err = values("{\"a\":\n").pop().unwrap().unwrap_err().to_string();
+        assert!(
+            err.starts_with("in.json:2:1: unexpected end of input"),
+            "{err}"
+        );
     }
 
     #[test]
