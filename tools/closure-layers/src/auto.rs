@@ -167,7 +167,7 @@ pub fn auto_layers(graph: &Graph, limit: usize, ignored: &[bool]) -> Vec<Vec<u32
     }
     let mut lists: Vec<Vec<u32>> = groups.into_values().collect();
     for paths in &mut lists {
-        paths.sort_by(|&a, &b| path_key(graph.path(a)).cmp(&path_key(graph.path(b))));
+        paths.sort_by_cached_key(|&id| path_key(graph.path(id)));
     }
     let mut layers: Vec<(u64, Vec<u32>)> =
         graph.closure_sizes(&lists).into_iter().zip(lists).collect();

@@ -3,7 +3,9 @@
 //! order. Building it rejects what would make a layering meaningless: invalid paths, missing
 //! sizes, references to paths not in the graph, conflicting duplicates, cycles and emptiness.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use anyhow::{Result, bail};
 
@@ -17,7 +19,7 @@ pub struct Graph {
     refs: Vec<Vec<u32>>,
     users: Vec<Vec<u32>>,
     topo: Vec<u32>,
-    index: HashMap<String, u32>,
+    index: PathIndex,
 }
 
 /// One node as it is kept while sources are merged: where it came from, its size and references.
@@ -46,7 +48,7 @@ impl Graph {
     }
 
     fn from_pending(nodes: BTreeMap<String, Pending>) -> Result<Graph> {
-        let index: HashMap<String, u32> = nodes
+        let index: PathIndex = nodes
             .keys()
             .enumerate()
             .map(|(i, p)| (p.clone(), i as u32))
@@ -80,7 +82,7 @@ impl Graph {
         paths: Vec<String>,
         nar_size: Vec<u64>,
         refs: Vec<Vec<u32>>,
-        index: HashMap<String, u32>,
+        index: PathIndex,
     ) -> Result<Graph> {
         let mut users = vec![Vec::new(); paths.len()];
         for (id, targets) in refs.iter().enumerate() {
@@ -236,6 +238,42 @@ impl Graph {
     }
 }
 
+/// Node ids by store path.
+type PathIndex = HashMap<String, u32, BuildHasherDefault<PathHasher>>;
+
+/// A fast multiply-rotate hasher (the mix of FxHash) for store paths. The graph is the user's own
+/// closure, so resistance to crafted collisions is not needed, and store paths hash eight bytes
+/// at a time.
+#[derive(Default)]
+struct PathHasher(u64);
+
+impl PathHasher {
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for PathHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.mix(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 fn add_node(nodes: &mut BTreeMap<String, Pending>, source: &str, raw: RawNode) -> Result<()> {
     let path = raw.path;
     if !path.starts_with('/') || !path.contains('-') {
@@ -252,26 +290,27 @@ fn add_node(nodes: &mut BTreeMap<String, Pending>, source: &str, raw: RawNode) -
     };
     references.sort_unstable();
     references.dedup();
-    if let Some(existing) = nodes.get(&path) {
-        if existing.source == source {
-            bail!("{source}: {path} is listed twice");
+    match nodes.entry(path) {
+        Entry::Occupied(entry) => {
+            let (path, existing) = (entry.key(), entry.get());
+            if existing.source == source {
+                bail!("{source}: {path} is listed twice");
+            }
+            if existing.nar_size != nar_size || existing.references != references {
+                bail!(
+                    "{source}: {path} differs from its entry in {}",
+                    existing.source
+                );
+            }
         }
-        if existing.nar_size != nar_size || existing.references != references {
-            bail!(
-                "{source}: {path} differs from its entry in {}",
-                existing.source
-            );
+        Entry::Vacant(entry) => {
+            entry.insert(Pending {
+                source: source.to_string(),
+                nar_size,
+                references,
+            });
         }
-        return Ok(());
     }
-    nodes.insert(
-        path,
-        Pending {
-            source: source.to_string(),
-            nar_size,
-            references,
-        },
-    );
     Ok(())
 }
 

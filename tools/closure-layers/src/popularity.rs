@@ -152,32 +152,47 @@ fn popularity_with<T: Count>(dag: &Dag, budget: usize) -> Option<Vec<T>> {
         position[id as usize] = pos as u32;
     }
     let mut pop = vec![T::zero(); dag.refs.len()];
-    let words = (budget / n.max(1)).clamp(1, n.div_ceil(64).max(1));
+    let blocks = n.div_ceil((budget / n.max(1)).max(1) * 64).max(1);
+    let words = n.div_ceil(blocks).div_ceil(64).max(1);
     let block = words * 64;
     let mut bits = vec![0u64; 0];
+    // The words of each row that may be non-zero, `lo..hi` (empty when `lo >= hi`): most rows
+    // past the block have few ancestors in it, and within the block a node's ancestors come
+    // before it in topological order.
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut start = 0;
     while start < n {
         let end = (start + block).min(n);
         bits.clear();
         bits.resize((n - start) * words, 0);
+        spans.clear();
+        spans.resize(n - start, (words, 0));
         let tables = subset_sums(&counts, &dag.topo[start..end], words * 8)?;
         for pos in start..n {
             let id = dag.topo[pos] as usize;
             let row = (pos - start) * words;
+            let (mut lo, mut hi) = (words, 0);
             if pos < end {
-                bits[row + (pos - start) / 64] |= 1 << ((pos - start) % 64);
+                let own = (pos - start) / 64;
+                bits[row + own] |= 1 << ((pos - start) % 64);
+                (lo, hi) = (own, own + 1);
             }
             for &u in &dag.users[id] {
                 let upos = position[u as usize] as usize;
                 if upos < start {
                     continue;
                 }
+                let (ulo, uhi) = spans[upos - start];
                 let urow = (upos - start) * words;
-                for w in 0..words {
+                for w in ulo..uhi {
                     bits[row + w] |= bits[urow + w];
                 }
+                if ulo < uhi {
+                    (lo, hi) = (lo.min(ulo), hi.max(uhi));
+                }
             }
-            for w in 0..words {
+            spans[pos - start] = (lo, hi);
+            for w in lo..hi {
                 let word = bits[row + w];
                 if word == 0 {
                     continue;

@@ -6,6 +6,60 @@ use serde::Serialize;
 /// The OSV ecosystem name of Rust crates, which is the registry's host name.
 pub const RUST_CRATES: &str = "crates.io";
 
+/// The ecosystem names of the OSV schema (`$defs.ecosystemName`, schema 1.7.5) plus `GIT`,
+/// which the schema admits for repositories; the OSV API rejects a batch naming any other.
+pub const KNOWN_ECOSYSTEMS: &[&str] = &[
+    "AlmaLinux",
+    "Alpaquita",
+    "Alpine",
+    "Android",
+    "Azure Linux",
+    "BellSoft Hardened Containers",
+    "Bioconductor",
+    "Bitnami",
+    "Chainguard",
+    "CleanStart",
+    "ConanCenter",
+    "CRAN",
+    RUST_CRATES,
+    "Debian",
+    "Docker Hardened Images",
+    "Echo",
+    "FreeBSD",
+    "GHC",
+    "GIT",
+    "GitHub Actions",
+    "Go",
+    "Hackage",
+    "Hex",
+    "Julia",
+    "Kubernetes",
+    "Linux",
+    "Mageia",
+    "Maven",
+    "MinimOS",
+    "npm",
+    "NuGet",
+    "opam",
+    "openEuler",
+    "openSUSE",
+    "OSS-Fuzz",
+    "Packagist",
+    "Photon OS",
+    "Pub",
+    "PyPI",
+    "Red Hat",
+    "Rocky Linux",
+    "Root",
+    "RubyGems",
+    "SUSE",
+    "SwiftURL",
+    "TuxCare",
+    "Ubuntu",
+    "VSCode",
+    "Wolfi",
+];
+
 /// An OSV ecosystem name, possibly with a `:suffix` (`Debian:12`, `Alpine:v3.18`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
@@ -20,6 +74,12 @@ impl Ecosystem {
     /// The suffix after the first `:`, if any.
     pub fn suffix(&self) -> Option<&str> {
         self.0.split_once(':').map(|(_, s)| s)
+    }
+
+    /// Whether OSV knows this ecosystem: the base is one of [`KNOWN_ECOSYSTEMS`] (names are
+    /// case-sensitive) and a suffix, when present, is not empty (`Debian:12`, `Ubuntu:22.04:LTS`).
+    pub fn is_known(&self) -> bool {
+        KNOWN_ECOSYSTEMS.contains(&self.base()) && self.suffix().is_none_or(|s| !s.is_empty())
     }
 
     /// OSV package equality on ecosystems: the bases are equal, and the suffixes too when
@@ -161,6 +221,30 @@ mod tests {
         assert!(d12.matches(&debian));
         assert!(!d12.matches(&d11));
         assert!(!debian.matches(&Ecosystem("Ubuntu".into())));
+    }
+
+    #[test]
+    fn known_ecosystems_take_the_schema_names_with_suffixes() {
+        for name in [
+            "npm",
+            "PyPI",
+            RUST_CRATES,
+            "Debian:12",
+            "Alpine:v3.18",
+            "Ubuntu:22.04:LTS",
+            "Ubuntu:Pro:18.04:LTS",
+            "Maven:https://maven.google.com",
+            "Red Hat:rhel_aus:8.4::appstream",
+            "GIT",
+        ] {
+            assert!(Ecosystem(name.into()).is_known(), "{name}");
+        }
+        for name in [
+            "", "pypi", "Nix", "nixpkgs", "Debian:", ":12", "cargo", "NPM",
+        ] {
+            assert!(!Ecosystem(name.into()).is_known(), "{name}");
+        }
+        assert_eq!(KNOWN_ECOSYSTEMS.len(), 49);
     }
 
     #[test]

@@ -82,17 +82,39 @@ pub fn offline(db: &Database, inventory: Inventory) -> Scan {
     scan
 }
 
-/// Asks the OSV API about every package, then fetches each affecting record once.
+/// Splits the packages into those of ecosystems OSV knows and, as unscanned, the others: the
+/// API rejects a whole batch that names an unknown ecosystem.
+fn known_only(inventory: Inventory) -> (Vec<Package>, Vec<Unscanned>) {
+    let mut unscanned_list = inventory.unscanned;
+    let mut known = Vec::with_capacity(inventory.packages.len());
+    for package in inventory.packages {
+        if package.ecosystem.is_known() {
+            known.push(package);
+        } else {
+            let reason = format!(
+                "{:?} is not an OSV ecosystem (the OSV API would reject the query)",
+                package.ecosystem.0
+            );
+            unscanned_list.push(unscanned(&package, reason));
+        }
+    }
+    (known, unscanned_list)
+}
+
+/// Asks the OSV API about every package of a known ecosystem, then fetches each affecting
+/// record once; packages of other ecosystems are listed as unscanned, never sent.
 pub fn online(client: &Client, inventory: Inventory) -> Result<Scan> {
-    let ids = client.query(&inventory.packages)?;
+    let total = inventory.packages.len();
+    let (packages, unscanned) = known_only(inventory);
+    let ids = client.query(&packages)?;
     let unique: BTreeSet<String> = ids.iter().flatten().cloned().collect();
     let records = client.fetch(&unique)?;
     let mut scan = Scan {
-        packages: inventory.packages.len(),
-        unscanned: inventory.unscanned,
+        packages: total,
+        unscanned,
         ..Scan::default()
     };
-    for (package, ids) in inventory.packages.into_iter().zip(ids) {
+    for (package, ids) in packages.into_iter().zip(ids) {
         for id in ids {
             if let Some(vuln) = records.get(&id) {
                 scan.findings.push(Finding {
@@ -108,6 +130,33 @@ pub fn online(client: &Client, inventory: Inventory) -> Result<Scan> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_ecosystems_are_kept_out_of_api_queries() {
+        let inventory = Inventory {
+            packages: vec![
+                Package::new("npm", "a", "1.0.0", "s"),
+                Package::new("Nix", "hello", "2.12", "s"),
+                Package::new("Debian:12", "openssl", "3.0.11-1~deb12u2", "s"),
+                Package::new("debian", "zlib", "1.2.13", "s"),
+                Package::commit("https://example.org/r", "abc", "s"),
+            ],
+            unscanned: vec![],
+        };
+        let (known, unscanned) = known_only(inventory);
+        let names: Vec<&str> = known.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["a", "openssl", "https://example.org/r"]);
+        let skipped: Vec<(&str, &str)> = unscanned
+            .iter()
+            .map(|u| (u.name.as_str(), u.ecosystem.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(skipped, [("hello", "Nix"), ("zlib", "debian")]);
+        assert!(
+            unscanned[0]
+                .reason
+                .contains("\"Nix\" is not an OSV ecosystem")
+        );
+    }
 
     #[test]
     fn offline_scan_reports_findings_and_unscanned() {

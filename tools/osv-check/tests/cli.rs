@@ -655,6 +655,63 @@ fn api_queries_then_fetches_each_record_once() {
 }
 
 #[test]
+fn api_never_receives_unknown_ecosystems() {
+    let server = Server::start(|m, p, b| {
+        let known = ["npm", "PyPI", "Debian"];
+        if p == "/v1/querybatch" {
+            let request: Value = serde_json::from_str(b).unwrap();
+            for q in request["queries"].as_array().unwrap() {
+                let ecosystem = q["package"]["ecosystem"].as_str().unwrap_or("npm");
+                if !known.contains(&ecosystem.split(':').next().unwrap_or("")) {
+                    return Reply::Json(400, "{\"message\":\"invalid ecosystem\"}".into());
+                }
+            }
+        }
+        standard(m, p, b)
+    });
+    let input = format!(
+        "{TWO_PACKAGES}{{\"ecosystem\":\"Nix\",\"name\":\"hello\",\"version\":\"2.12\"}}\n{{\"ecosystem\":\"Debian:12\",\"name\":\"zlib\",\"version\":\"1.2.13\"}}\n"
+    );
+    let out = api_cmd(&server).write_stdin(input).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let mut found = ids(&out.stdout);
+    found.sort();
+    assert_eq!(found, ["x_API-minimist", "x_API-zlib"]);
+    let s = summary(&out.stdout);
+    assert_eq!(s["packages"], 4);
+    assert_eq!(s["unscanned"].as_array().unwrap().len(), 1);
+    assert_eq!(s["unscanned"][0]["ecosystem"], "Nix");
+    assert_eq!(s["unscanned"][0]["name"], "hello");
+    assert!(
+        s["unscanned"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not an OSV ecosystem")
+    );
+    assert!(stderr_of(&out).contains("1 package could not be checked"));
+    let batches: Vec<Value> = server
+        .requests()
+        .iter()
+        .filter(|r| r.1 == "/v1/querybatch")
+        .map(|r| serde_json::from_str(&r.2).unwrap())
+        .collect();
+    assert_eq!(batches.len(), 1);
+    assert_eq!(batches[0]["queries"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn only_unknown_ecosystems_send_no_query() {
+    let server = Server::start(|_, _, _| Reply::Json(400, "{}".into()));
+    let out = api_cmd(&server)
+        .write_stdin("{\"ecosystem\":\"Nix\",\"name\":\"hello\",\"version\":\"2.12\"}\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(summary(&out.stdout)["unscanned"][0]["name"], "hello");
+    assert!(server.requests().is_empty());
+}
+
+#[test]
 fn api_url_comes_from_the_environment() {
     let server = Server::start(standard);
     let out = cmd()
