@@ -58,11 +58,19 @@ impl Source {
 
     /// Reads the whole source as bytes.
     pub fn read_bytes(&self) -> Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        self.open()?
-            .read_to_end(&mut buf)
-            .with_context(|| format!("{}: cannot read", self.name()))?;
-        Ok(buf)
+        match self {
+            // A file's buffer is sized from its length, not grown while reading.
+            Source::File(path) => {
+                std::fs::read(path).with_context(|| format!("{}: cannot open", path.display()))
+            }
+            Source::Stdin => {
+                let mut buf = Vec::new();
+                self.open()?
+                    .read_to_end(&mut buf)
+                    .with_context(|| format!("{}: cannot read", self.name()))?;
+                Ok(buf)
+            }
+        }
     }
 
     /// Reads the whole source as UTF-8 text.

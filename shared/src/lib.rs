@@ -8,6 +8,7 @@ pub mod input;
 pub mod manual;
 pub mod output;
 pub mod table;
+pub mod time;
 pub mod units;
 
 pub use exit::Exit;

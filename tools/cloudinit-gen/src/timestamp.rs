@@ -28,30 +28,16 @@ impl DateTime {
     pub fn from_epoch(epoch: i64) -> DateTime {
         let days = epoch.div_euclid(86_400);
         let secs = epoch.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
+        let (year, month, day) = shared::time::civil_from_days(days);
         DateTime {
             year,
-            month,
-            day,
+            month: month as u8,
+            day: day as u8,
             hour: (secs / 3600) as u8,
             minute: (secs / 60 % 60) as u8,
             second: (secs % 60) as u8,
         }
     }
-}
-
-/// Converts days since 1970-01-01 into a proleptic Gregorian (year, month, day).
-fn civil_from_days(days: i64) -> (i64, u8, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// The image timestamp from the value of `SOURCE_DATE_EPOCH` (`None` when unset: 0).

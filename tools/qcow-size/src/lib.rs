@@ -21,7 +21,6 @@ pub mod render;
 pub mod scan;
 pub mod snapshots;
 pub mod tables;
-pub mod time;
 
 use std::io::Read;
 

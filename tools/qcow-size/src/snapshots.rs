@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::disk::Disk;
 use crate::header::Header;
-use crate::time::rfc3339;
+use shared::time::rfc3339;
 
 /// Most extra data QEMU accepts in one snapshot entry.
 const MAX_EXTRA_BYTES: u32 = 1024;
