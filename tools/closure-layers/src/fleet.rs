@@ -214,23 +214,19 @@ mod tests {
         (a, b, c)
     }
 
+    /// The three fleet graphs as images named `a`, `b` and `c`.
+    fn named<'g>(graphs: [&'g Graph; 3]) -> [FleetImage<'g>; 3] {
+        let [a, b, c] = graphs;
+        [("a", a), ("b", b), ("c", c)].map(|(name, graph)| FleetImage {
+            name: name.into(),
+            graph,
+        })
+    }
+
     #[test]
     fn common_paths_become_common_layers() {
         let (a, b, c) = fleet();
-        let images = [
-            FleetImage {
-                name: "a".into(),
-                graph: &a,
-            },
-            FleetImage {
-                name: "b".into(),
-                graph: &b,
-            },
-            FleetImage {
-                name: "c".into(),
-                graph: &c,
-            },
-        ];
+        let images = named([&a, &b, &c]);
         let layers = fleet_layers(&images, 10);
         let paths = |i: usize| {
             layers[i]
@@ -251,20 +247,7 @@ mod tests {
     #[test]
     fn the_budget_merges_the_least_shared_cohorts() {
         let (a, b, c) = fleet();
-        let images = [
-            FleetImage {
-                name: "a".into(),
-                graph: &a,
-            },
-            FleetImage {
-                name: "b".into(),
-                graph: &b,
-            },
-            FleetImage {
-                name: "c".into(),
-                graph: &c,
-            },
-        ];
+        let images = named([&a, &b, &c]);
         let layers = fleet_layers(&images, 2);
         for (image, g) in layers.iter().zip([&a, &b, &c]) {
             assert!(image.len() <= 2);
@@ -281,20 +264,7 @@ mod tests {
     fn the_summary_compares_with_each_image_alone() {
         use crate::layering::{Budget, Strategy, lay_out};
         let (a, b, c) = fleet();
-        let images = [
-            FleetImage {
-                name: "a".into(),
-                graph: &a,
-            },
-            FleetImage {
-                name: "b".into(),
-                graph: &b,
-            },
-            FleetImage {
-                name: "c".into(),
-                graph: &c,
-            },
-        ];
+        let images = named([&a, &b, &c]);
         let budget = Budget {
             max_layers: 3,
             from_image_layers: 0,

@@ -413,10 +413,7 @@ fn a_server_certificate_from_another_ca_is_a_failed_attempt() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let records = support::records(&out.stdout);
-    let error = summary(&records)["not_passed"][0]["last_error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let error = support::first_error(&records);
     assert!(
         error.starts_with("TLS: invalid peer certificate"),
         "{error}"
@@ -573,10 +570,7 @@ fn hanging_servers_and_malformed_answers_are_failed_attempts() {
         Some("readyz ok"),
         "a malformed /version is not fatal"
     );
-    let error = summary(&records)["not_passed"][0]["last_error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let error = support::first_error(&records);
     assert_eq!(
         error,
         "GET /api/v1/nodes: malformed JSON at 1:15: unexpected structure"
@@ -721,10 +715,7 @@ fn apid_mutual_tls_and_maintenance_mode() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let records = support::records(&out.stdout);
-    let error = summary(&records)["not_passed"][0]["last_error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let error = support::first_error(&records);
     assert!(
         error.starts_with("maintenance mode: the node presents maintenance-service.talos.dev"),
         "{error}"
@@ -798,10 +789,7 @@ fn apid_mutual_tls_and_maintenance_mode() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let records = support::records(&out.stdout);
-    let error = summary(&records)["not_passed"][0]["last_error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let error = support::first_error(&records);
     assert!(
         error.starts_with("TLS: "),
         "our client certificate is refused: {error}"
@@ -1009,10 +997,7 @@ fn etcd_health_with_and_without_client_certificates() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let records = support::records(&out.stdout);
-    let error = summary(&records)["not_passed"][0]["last_error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let error = support::first_error(&records);
     assert!(
         error.starts_with("TLS: ") || error.contains("connection"),
         "{error}"

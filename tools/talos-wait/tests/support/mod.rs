@@ -26,6 +26,14 @@ pub fn summary(records: &[Value]) -> &Value {
     last
 }
 
+/// The last error of the first check the summary names as not passed.
+pub fn first_error(records: &[Value]) -> String {
+    summary(records)["not_passed"][0]["last_error"]
+        .as_str()
+        .expect("a last_error string")
+        .to_string()
+}
+
 /// Writes a file and returns its path as a string.
 pub fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
