@@ -708,6 +708,69 @@ fn make_seeds_invalid_spec_is_an_error() {
     );
 }
 
+/// A folder holding a `cloudinit-gen` that runs the real one, then overwrites the volume label
+/// of every ISO it writes, so that lint has a seed NoCloud would not find.
+fn relabelling_cloudinit_gen() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let shim = dir.path().join("cloudinit-gen");
+    let body = format!(
+        "#!/bin/sh\nset -eu\n'{}' \"$@\"\nif [ \"$1\" = --iso ]; then\n  printf 'wrong!' | dd of=\"$2\" bs=1 seek=32808 conv=notrunc 2>/dev/null\nfi\n",
+        tool_bin("cloudinit-gen").display()
+    );
+    std::fs::write(&shim, body).expect("write the shim");
+    std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    dir
+}
+
+#[test]
+fn make_seeds_lint_finding_fails() {
+    if !have("jq", "make_seeds_lint_finding_fails") || !have("dd", "make_seeds_lint_finding_fails")
+    {
+        return;
+    }
+    let shim = relabelling_cloudinit_gen();
+    let mut dirs = vec![shim.path().to_path_buf()];
+    dirs.extend(std::env::split_paths(&path_with_tools()));
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let out = script("make-seeds")
+        .env("PATH", std::env::join_paths(dirs).expect("PATH"))
+        .args([
+            &ex("examples/cloudinit-gen/cluster.jsonl"),
+            &path_str(&dir.path().join("seeds")),
+        ])
+        .output()
+        .expect("run make-seeds");
+    assert_exit(&out, 1, "make-seeds with relabelled ISOs");
+    let recs = records(&out);
+    let findings = of_type(&recs, "finding");
+    assert_eq!(findings.len(), 2, "one finding per ISO");
+    assert!(findings.iter().all(|f| f["check"] == "label_not_cidata"));
+    assert_eq!(summary(&recs)["findings"], 2);
+}
+
+#[test]
+fn make_seeds_reads_only_the_isos_it_wrote() {
+    if !have("jq", "make_seeds_reads_only_the_isos_it_wrote") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let out_dir = dir.path().join("seeds");
+    std::fs::create_dir_all(out_dir.join("iso")).expect("mkdir");
+    std::fs::write(out_dir.join("iso").join("retired.iso"), b"not an image").expect("write");
+    let out = run(
+        "make-seeds",
+        &[
+            &ex("examples/cloudinit-gen/cluster.jsonl"),
+            &path_str(&out_dir),
+        ],
+    );
+    assert_exit(&out, 0, "make-seeds beside an old ISO");
+    let sum = summary(&records(&out)).clone();
+    assert_eq!(sum["sources"], 2, "the two new ISOs, not the old one");
+    assert_eq!(sum["findings"], 0);
+}
+
 /// A deploy folder holding `kubeconfig` copied from an example.
 fn deploy_dir(kubeconfig: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temporary folder");
