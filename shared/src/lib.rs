@@ -1,7 +1,9 @@
 //! What two or more of the workspace's tools share: reading inputs and JSON streams with
 //! precise error locations, writing JSON Lines records, rendering tables, byte units, exit
-//! codes with one error line on stderr, and the documentation that feeds manual pages.
+//! codes with one error line on stderr, the documentation that feeds manual pages, and the
+//! headline line every benchmark writes.
 
+pub mod bench;
 pub mod cli;
 pub mod exit;
 pub mod input;
