@@ -1,6 +1,7 @@
 //! Where input comes from (file operands, `-`, standard input) and how JSON streams are read
 //! from it, with errors that name the source, line and column.
 
+use std::fmt::Display;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -112,6 +113,59 @@ pub fn json_stream<T: DeserializeOwned>(
             failed = item.is_err();
             Some(item.map_err(|e| json_error(&name, &e)))
         })
+}
+
+/// One JSON value of a byte slice and where it lies: `start` is the offset of its first byte
+/// (past any whitespace before it), `end` the offset just past its last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<T> {
+    /// The offset of the value's first byte.
+    pub start: usize,
+    /// The offset just past the value's last byte.
+    pub end: usize,
+    /// The value.
+    pub value: T,
+}
+
+/// Every JSON value of a text held in memory, in order, with where each lies, so that a
+/// caller that finds a value wrong can name its line and column with [`located`]. Accepts what
+/// [`json_stream`] accepts, and its first syntax error ends the stream in the same form.
+pub fn json_values_located<'a, T: DeserializeOwned + 'a>(
+    source_name: &'a str,
+    text: &'a [u8],
+) -> impl Iterator<Item = Result<Located<T>>> + 'a {
+    let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<T>();
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        let offset = stream.byte_offset();
+        let rest = text.get(offset..).unwrap_or_default();
+        let start = offset + rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let item = stream.next()?;
+        failed = item.is_err();
+        Some(
+            item.map(|value| Located {
+                start,
+                end: stream.byte_offset(),
+                value,
+            })
+            .map_err(|e| json_error(source_name, &e)),
+        )
+    })
+}
+
+/// An error located at a byte offset of a text: `<source>:<line>:<column>: <cause>`. The
+/// position is counted only here, so callers pay for it only when something is wrong.
+pub fn located(
+    source_name: &str,
+    text: &[u8],
+    offset: usize,
+    cause: impl Display,
+) -> anyhow::Error {
+    let (line, column) = line_column(text, offset);
+    anyhow!("{source_name}:{line}:{column}: {cause}")
 }
 
 /// Reads every JSON value of a source into memory (see [`json_stream`]).
@@ -237,6 +291,25 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(err, format!("{}:2:3: expected UTF-8 text", path.display()));
+    }
+
+    #[test]
+    fn located_values_know_where_they_lie() {
+        let text = b"{\"a\":1}\n  [2]\n3 {\"b\":";
+        let items: Vec<Result<Located<Value>>> = json_values_located("in.json", text).collect();
+        assert_eq!(
+            items.len(),
+            4,
+            "three values, then the error that ends the stream"
+        );
+        let second = items[1].as_ref().unwrap();
+        assert_eq!((second.start, second.end), (10, 13));
+        assert_eq!(&text[second.start..second.end], b"[2]");
+        assert_eq!(items[2].as_ref().unwrap().value, Value::from(3));
+        let err = items[3].as_ref().unwrap_err().to_string();
+        assert!(err.starts_with("in.json:3:"), "{err}");
+        let at = located("in.json", text, second.start, "expected an object").to_string();
+        assert_eq!(at, "in.json:2:3: expected an object");
     }
 
     #[test]

@@ -771,6 +771,140 @@ fn make_seeds_reads_only_the_isos_it_wrote() {
     assert_eq!(sum["findings"], 0);
 }
 
+/// What cloud-init's NoCloud datasource makes of a seed folder: found, meta-data, network
+/// config, the cloud-config parts and any warning it logged, as cloud-init's Python reads it.
+const NOCLOUD_READ: &str = r#"
+import json, logging, sys
+warnings = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        if record.levelno >= logging.WARNING:
+            warnings.append(record.getMessage())
+logging.getLogger().addHandler(Keep())
+logging.getLogger().setLevel(logging.DEBUG)
+from cloudinit import helpers, distros, util
+from cloudinit.sources import DataSourceNoCloud
+tmp = sys.argv[1]
+paths = helpers.Paths({"cloud_dir": tmp + "/cloud", "run_dir": tmp + "/run"})
+distro = distros.fetch("debian")("debian", {}, paths)
+cfg = {"datasource": {"NoCloud": {"fs_label": None}}}
+ds = DataSourceNoCloud.DataSourceNoCloud(sys_cfg=cfg, distro=distro, paths=paths)
+found = ds.get_data()
+parts = [p for p in ds.get_userdata().walk() if not p.is_multipart()]
+config = [util.load_yaml(util.fully_decoded_payload(p)) for p in parts
+          if p.get_content_type() == "text/cloud-config"]
+print(json.dumps({"found": found, "meta": ds.metadata, "network": ds.network_config,
+                  "config": config, "warnings": warnings}))
+"#;
+
+/// Whether Debian's cloud-init (its Python modules) is installed; prints why the calling test
+/// skips when it is not.
+fn have_cloud_init(test: &str) -> bool {
+    let ok = Command::new("/usr/bin/python3")
+        .args(["-c", "import cloudinit"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipping {test}: cloud-init's Python modules are not installed");
+    }
+    ok
+}
+
+/// Runs cloud-init's NoCloud datasource on `root/cloud/seed/nocloud` and returns what it read.
+fn nocloud_reads(root: &Path) -> Value {
+    let out = Command::new("/usr/bin/python3")
+        .args(["-c", NOCLOUD_READ, &path_str(root)])
+        .output()
+        .expect("run cloud-init's Python");
+    assert_exit(&out, 0, "cloud-init's NoCloud datasource");
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// One output of a command that must succeed.
+fn output_of(program: &str, args: &[&str]) -> Vec<u8> {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert_exit(&out, 0, program);
+    out.stdout
+}
+
+/// Checks that cloud-init read a machine's seed as its spec says: the host name, the MAC the
+/// network config matches on, the key, and no warning.
+fn assert_seed_read(read: &Value, spec: &Value, what: &str) {
+    assert_eq!(read["found"], true, "{what}: NoCloud found no seed");
+    assert_eq!(read["warnings"], serde_json::json!([]), "{what}: cloud-init warned");
+    assert_eq!(read["meta"]["local-hostname"], spec["hostname"], "{what}");
+    let mac = &spec["network"]["interfaces"][0]["mac"];
+    let network = read["network"].to_string();
+    assert!(
+        network.contains(mac.as_str().unwrap_or("no MAC in the spec")),
+        "{what}: network config without {mac}: {network}"
+    );
+    let config = &read["config"][0];
+    let users = &config["users"];
+    assert!(
+        users.is_null() || users[0] == "default",
+        "{what}: the distro user is dropped: {users}"
+    );
+    assert_eq!(config["ssh_authorized_keys"], spec["ssh_authorized_keys"], "{what}");
+}
+
+#[test]
+fn make_seeds_isos_and_snippets_are_read_by_cloud_init() {
+    let test = "make_seeds_isos_and_snippets_are_read_by_cloud_init";
+    if !have("jq", test) || !have("isoinfo", test) || !have("blkid", test) || !have_cloud_init(test)
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let out_dir = dir.path().join("seeds");
+    let specs = ex("examples/cloudinit-gen/cluster.jsonl");
+    let out = run("make-seeds", &[&specs, &path_str(&out_dir)]);
+    assert_exit(&out, 0, "make-seeds cluster.jsonl");
+    let text = std::fs::read_to_string(&specs).expect("read the specs");
+    for line in text.lines() {
+        let spec: Value = serde_json::from_str(line).expect("a spec per line");
+        let host = spec["hostname"].as_str().expect("a host name");
+        let iso = path_str(&out_dir.join("iso").join(format!("{host}.iso")));
+        // cloud-init finds the seed device by its file system label, as blkid reports it.
+        for (tag, want) in [("LABEL", "cidata"), ("TYPE", "iso9660")] {
+            let got = output_of("blkid", &["-p", "-o", "value", "-s", tag, &iso]);
+            assert_eq!(String::from_utf8_lossy(&got).trim(), want, "{iso}: {tag}");
+        }
+        let from_iso = dir.path().join(format!("{host}-iso"));
+        let from_snippets = dir.path().join(format!("{host}-snippets"));
+        for (root, part) in [
+            (&from_iso, "user-data"),
+            (&from_iso, "meta-data"),
+            (&from_iso, "network-config"),
+        ] {
+            let seed = root.join("cloud/seed/nocloud");
+            std::fs::create_dir_all(&seed).expect("mkdir");
+            let bytes = output_of("isoinfo", &["-R", "-x", &format!("/{part}"), "-i", &iso]);
+            std::fs::write(seed.join(part), bytes).expect("write");
+        }
+        // Proxmox builds its own seed from the cicustom snippets, under the same names.
+        let seed = from_snippets.join("cloud/seed/nocloud");
+        std::fs::create_dir_all(&seed).expect("mkdir");
+        for (snippet, part) in [
+            ("user", "user-data"),
+            ("meta", "meta-data"),
+            ("network", "network-config"),
+        ] {
+            let file = out_dir
+                .join("snippets")
+                .join(format!("{host}-{snippet}.yaml"));
+            std::fs::copy(&file, seed.join(part)).expect("copy a snippet");
+        }
+        assert_seed_read(&nocloud_reads(&from_iso), &spec, &iso);
+        assert_seed_read(&nocloud_reads(&from_snippets), &spec, "the snippets");
+    }
+}
+
 /// A deploy folder holding `kubeconfig` copied from an example.
 fn deploy_dir(kubeconfig: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temporary folder");

@@ -28,6 +28,42 @@ const FAST: [&str; 6] = [
     "2s",
 ];
 
+/// talos-wait with short intervals, so that tests against loopback servers finish quickly.
+fn fast() -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("talos-wait");
+    cmd.args(FAST);
+    cmd
+}
+
+/// Runs the command and checks its exit code, showing what it printed when the code is wrong.
+fn exits(cmd: &mut assert_cmd::Command, code: i32) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The error of a talos-wait run that gives up on the apid check of this talosconfig.
+fn apid_not_ready(talosconfig: &str) -> String {
+    let out = exits(
+        fast().args([
+            "--talosconfig",
+            talosconfig,
+            "--until",
+            "apid",
+            "--timeout",
+            "400ms",
+        ]),
+        1,
+    );
+    support::first_error(&support::records(&out.stdout))
+}
+
 fn b64(text: &str) -> String {
     STANDARD.encode(text)
 }
@@ -95,28 +131,22 @@ fn waits_through_refused_reset_500_and_registration_to_ready() {
         &cluster.ca.pem(),
         &cert_user(&cluster.ca.client(&ECDSA, "admin")),
     );
-    let out = cargo_bin_cmd!("talos-wait")
-        .args([
-            "--kubeconfig",
-            "-",
-            "--control-planes",
-            "1",
-            "--workers",
-            "1",
-            "--nodes",
-            "10.5.0.2,10.5.0.3",
-            "--timeout",
-            "30s",
-        ])
-        .args(FAST)
-        .write_stdin(config)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = exits(
+        fast()
+            .args([
+                "--kubeconfig",
+                "-",
+                "--control-planes",
+                "1",
+                "--workers",
+                "1",
+                "--nodes",
+                "10.5.0.2,10.5.0.3",
+                "--timeout",
+                "30s",
+            ])
+            .write_stdin(config),
+        0,
     );
     assert!(
         out.stderr.is_empty(),
@@ -165,12 +195,7 @@ fn without_credentials_the_deadline_reports_the_401() {
         "kubeconfig",
         &kubeconfig(cluster.port, &cluster.ca.pem(), "  user: {}\n"),
     );
-    let out = cargo_bin_cmd!("talos-wait")
-        .args(["--kubeconfig", &path, "--timeout", "1s"])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = exits(fast().args(["--kubeconfig", &path, "--timeout", "1s"]), 1);
     let records = support::records(&out.stdout);
     let last = summary(&records);
     assert_eq!(last["status"], "not_ready");
@@ -192,23 +217,16 @@ fn tokens_and_exec_plugins_authenticate_and_never_show() {
         "token",
         &kubeconfig(cluster.port, &cluster.ca.pem(), &token_user),
     );
-    let out = cargo_bin_cmd!("talos-wait")
-        .args([
+    let out = exits(
+        fast().args([
             "--kubeconfig",
             &path,
             "--until",
             "nodes",
             "--timeout",
             "20s",
-        ])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
+        0,
     );
     assert_eq!(summary(&support::records(&out.stdout))["checks_passed"], 2);
 
@@ -225,24 +243,18 @@ fn tokens_and_exec_plugins_authenticate_and_never_show() {
         "exec",
         &kubeconfig(cluster.port, &cluster.ca.pem(), exec_user),
     );
-    let out = cargo_bin_cmd!("talos-wait")
-        .args([
-            "--kubeconfig",
-            &path,
-            "--until",
-            "apiserver",
-            "--timeout",
-            "20s",
-        ])
-        .args(FAST)
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    exits(
+        fast()
+            .args([
+                "--kubeconfig",
+                &path,
+                "--until",
+                "apiserver",
+                "--timeout",
+                "20s",
+            ])
+            .current_dir(dir.path()),
+        0,
     );
 
     let client = cluster.ca.client(&ED25519, "exec-admin");
@@ -260,7 +272,7 @@ fn tokens_and_exec_plugins_authenticate_and_never_show() {
         "exec-cert",
         &kubeconfig(cluster.port, &cluster.ca.pem(), &exec_cert),
     );
-    let out = cargo_bin_cmd!("talos-wait")
+    let out = fast()
         .args([
             "--kubeconfig",
             &path,
@@ -269,7 +281,6 @@ fn tokens_and_exec_plugins_authenticate_and_never_show() {
             "--timeout",
             "20s",
         ])
-        .args(FAST)
         .current_dir(dir.path())
         .output()
         .unwrap();
@@ -286,23 +297,16 @@ fn tokens_and_exec_plugins_authenticate_and_never_show() {
         "basic",
         &kubeconfig(cluster.port, &cluster.ca.pem(), basic),
     );
-    let out = cargo_bin_cmd!("talos-wait")
-        .args([
+    exits(
+        fast().args([
             "--kubeconfig",
             &path,
             "--until",
             "apiserver",
             "--timeout",
             "20s",
-        ])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
+        0,
     );
 
     let wrong = format!("  user:\n    token: not-{TOKEN}\n");
@@ -311,12 +315,10 @@ fn tokens_and_exec_plugins_authenticate_and_never_show() {
         "wrong",
         &kubeconfig(cluster.port, &cluster.ca.pem(), &wrong),
     );
-    let out = cargo_bin_cmd!("talos-wait")
-        .args(["--kubeconfig", &path, "--timeout", "500ms"])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = exits(
+        fast().args(["--kubeconfig", &path, "--timeout", "500ms"]),
+        1,
+    );
     let all = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -349,23 +351,16 @@ fn ed25519_client_certificates_from_files_and_the_kubelet_level() {
     write(dir.path(), "admin.key", &client.key);
     let user = "  user:\n    client-certificate: admin.crt\n    client-key: admin.key\n";
     let path = write(dir.path(), "kubeconfig", &kubeconfig(port, &ca.pem(), user));
-    let out = cargo_bin_cmd!("talos-wait")
-        .args([
+    let out = exits(
+        fast().args([
             "--kubeconfig",
             &path,
             "--until",
             "kubelet",
             "--timeout",
             "20s",
-        ])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
+        0,
     );
     assert_eq!(
         details(&support::records(&out.stdout), "kubelet")
@@ -374,13 +369,12 @@ fn ed25519_client_certificates_from_files_and_the_kubelet_level() {
         Some("1/1 kubelets posting status")
     );
 
-    let out = cargo_bin_cmd!("talos-wait")
-        .env("KUBECONFIG", format!("/nonexistent/config:{path}"))
-        .args(["--timeout", "700ms"])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = exits(
+        fast()
+            .env("KUBECONFIG", format!("/nonexistent/config:{path}"))
+            .args(["--timeout", "700ms"]),
+        1,
+    );
     let records = support::records(&out.stdout);
     let not_passed = &summary(&records)["not_passed"][0];
     assert_eq!(not_passed["check"], "nodes_ready");
@@ -406,12 +400,10 @@ fn a_server_certificate_from_another_ca_is_a_failed_attempt() {
             &cert_user(&other.client(&ECDSA, "admin")),
         ),
     );
-    let out = cargo_bin_cmd!("talos-wait")
-        .args(["--kubeconfig", &path, "--timeout", "600ms"])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = exits(
+        fast().args(["--kubeconfig", &path, "--timeout", "600ms"]),
+        1,
+    );
     let records = support::records(&out.stdout);
     let error = support::first_error(&records);
     assert!(
@@ -433,7 +425,7 @@ fn tls_server_name_and_insecure_skip_verify_are_honoured() {
     let user = cert_user(&ca.client(&ECDSA, "admin"));
     let plain = kubeconfig(port, &ca.pem(), &user);
     let path = write(dir.path(), "mismatch", &plain);
-    let out = cargo_bin_cmd!("talos-wait")
+    let out = fast()
         .args([
             "--kubeconfig",
             &path,
@@ -442,7 +434,6 @@ fn tls_server_name_and_insecure_skip_verify_are_honoured() {
             "--timeout",
             "400ms",
         ])
-        .args(FAST)
         .output()
         .unwrap();
     assert_eq!(
@@ -456,23 +447,16 @@ fn tls_server_name_and_insecure_skip_verify_are_honoured() {
         "    tls-server-name: kubernetes.cluster.test\n    certificate-authority-data:",
     );
     let path = write(dir.path(), "named", &named);
-    let out = cargo_bin_cmd!("talos-wait")
-        .args([
+    exits(
+        fast().args([
             "--kubeconfig",
             &path,
             "--until",
             "apiserver",
             "--timeout",
             "10s",
-        ])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
+        0,
     );
 
     let insecure = plain.replace(
@@ -480,23 +464,16 @@ fn tls_server_name_and_insecure_skip_verify_are_honoured() {
         "    insecure-skip-tls-verify: true\n    x-unused:",
     );
     let path = write(dir.path(), "insecure", &insecure);
-    let out = cargo_bin_cmd!("talos-wait")
-        .args([
+    let out = exits(
+        fast().args([
             "--kubeconfig",
             &path,
             "--until",
             "apiserver",
             "--timeout",
             "10s",
-        ])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
+        0,
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -522,8 +499,8 @@ fn hanging_servers_and_malformed_answers_are_failed_attempts() {
         "hang",
         &kubeconfig(port, &ca.pem(), &cert_user(&ca.client(&ECDSA, "admin"))),
     );
-    let out = cargo_bin_cmd!("talos-wait")
-        .args([
+    let out = exits(
+        cargo_bin_cmd!("talos-wait").args([
             "--kubeconfig",
             &path,
             "--timeout",
@@ -532,10 +509,9 @@ fn hanging_servers_and_malformed_answers_are_failed_attempts() {
             "300ms",
             "--interval",
             "50ms",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+        ]),
+        1,
+    );
     let records = support::records(&out.stdout);
     assert_eq!(
         summary(&records)["not_passed"][0]["last_error"],
@@ -558,12 +534,10 @@ fn hanging_servers_and_malformed_answers_are_failed_attempts() {
         "garbage",
         &kubeconfig(port, &ca.pem(), "  user: {}\n"),
     );
-    let out = cargo_bin_cmd!("talos-wait")
-        .args(["--kubeconfig", &path, "--timeout", "600ms"])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = exits(
+        fast().args(["--kubeconfig", &path, "--timeout", "600ms"]),
+        1,
+    );
     let records = support::records(&out.stdout);
     assert_eq!(
         details(&records, "apiserver").lines().last(),
@@ -585,11 +559,10 @@ fn configuration_errors_exit_2_with_one_line() {
         "broken",
         "apiVersion: v1\nclusters:\n- name: [\n",
     );
-    let out = cargo_bin_cmd!("talos-wait")
-        .args(["--kubeconfig", &broken])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = exits(
+        cargo_bin_cmd!("talos-wait").args(["--kubeconfig", &broken]),
+        2,
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.starts_with(&format!("talos-wait: error: {broken}:")),
@@ -609,11 +582,10 @@ fn configuration_errors_exit_2_with_one_line() {
         "mismatch",
         &kubeconfig(1, &ca.pem(), &cert_user(&mismatched)),
     );
-    let out = cargo_bin_cmd!("talos-wait")
-        .args(["--kubeconfig", &path])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = exits(
+        cargo_bin_cmd!("talos-wait").args(["--kubeconfig", &path]),
+        2,
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         stderr.trim(),
@@ -621,20 +593,19 @@ fn configuration_errors_exit_2_with_one_line() {
     );
     assert!(!stderr.contains(two.key.lines().nth(1).unwrap()));
 
-    let out = cargo_bin_cmd!("talos-wait")
-        .args(["--kubeconfig", &path, "--context", "nope"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = exits(
+        cargo_bin_cmd!("talos-wait").args(["--kubeconfig", &path, "--context", "nope"]),
+        2,
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("no context named \"nope\""));
 
-    let out = cargo_bin_cmd!("talos-wait")
-        .args(["--until", "apid"])
-        .env_remove("TALOSCONFIG")
-        .env("HOME", dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = exits(
+        cargo_bin_cmd!("talos-wait")
+            .args(["--until", "apid"])
+            .env_remove("TALOSCONFIG")
+            .env("HOME", dir.path()),
+        2,
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("--until apid needs a talosconfig"));
 
     let out = cargo_bin_cmd!("talos-wait")
@@ -667,23 +638,16 @@ fn apid_mutual_tls_and_maintenance_mode() {
         "talosconfig",
         &talosconfig(configured, &talos, &client),
     );
-    let out = cargo_bin_cmd!("talos-wait")
-        .args([
+    let out = exits(
+        fast().args([
             "--talosconfig",
             &path,
             "--until",
             "apid",
             "--timeout",
             "10s",
-        ])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
+        0,
     );
     let records = support::records(&out.stdout);
     assert_eq!(
@@ -701,52 +665,32 @@ fn apid_mutual_tls_and_maintenance_mode() {
         "maintenance",
         &talosconfig(maintenance, &talos, &client),
     );
-    let out = cargo_bin_cmd!("talos-wait")
-        .args([
-            "--talosconfig",
-            &path,
-            "--until",
-            "apid",
-            "--timeout",
-            "400ms",
-        ])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let records = support::records(&out.stdout);
-    let error = support::first_error(&records);
+    let error = apid_not_ready(&path);
     assert!(
         error.starts_with("maintenance mode: the node presents maintenance-service.talos.dev"),
         "{error}"
     );
 
     let port = maintenance.to_string();
-    let out = cargo_bin_cmd!("talos-wait")
-        .args([
-            "--until",
-            "apid",
-            "--insecure",
-            "--nodes",
-            "127.0.0.1",
-            "--apid-port",
-            &port,
-            "--timeout",
-            "10s",
-        ])
-        .env_remove("TALOSCONFIG")
-        .env("HOME", dir.path())
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    exits(
+        fast()
+            .args([
+                "--until",
+                "apid",
+                "--insecure",
+                "--nodes",
+                "127.0.0.1",
+                "--apid-port",
+                &port,
+                "--timeout",
+                "10s",
+            ])
+            .env_remove("TALOSCONFIG")
+            .env("HOME", dir.path()),
+        0,
     );
 
-    let out = cargo_bin_cmd!("talos-wait")
+    let out = fast()
         .args([
             "--until",
             "apid",
@@ -759,7 +703,6 @@ fn apid_mutual_tls_and_maintenance_mode() {
             "400ms",
         ])
         .env("HOME", dir.path())
-        .args(FAST)
         .output()
         .unwrap();
     assert_eq!(
@@ -775,21 +718,7 @@ fn apid_mutual_tls_and_maintenance_mode() {
         "foreign",
         &talosconfig(foreign, &talos, &client),
     );
-    let out = cargo_bin_cmd!("talos-wait")
-        .args([
-            "--talosconfig",
-            &path,
-            "--until",
-            "apid",
-            "--timeout",
-            "400ms",
-        ])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let records = support::records(&out.stdout);
-    let error = support::first_error(&records);
+    let error = apid_not_ready(&path);
     assert!(
         error.starts_with("TLS: "),
         "our client certificate is refused: {error}"
@@ -812,8 +741,8 @@ fn extra_tcp_and_https_checks_run_with_the_others() {
     let ca = write(dir.path(), "ca.pem", &cluster.ca.pem());
     let tcp = format!("tcp://127.0.0.1:{}", cluster.port);
     let https = format!("https://127.0.0.1:{}/version#status=401", cluster.port);
-    let out = cargo_bin_cmd!("talos-wait")
-        .args([
+    let out = exits(
+        fast().args([
             "--kubeconfig",
             &path,
             "--until",
@@ -826,23 +755,16 @@ fn extra_tcp_and_https_checks_run_with_the_others() {
             &ca,
             "--timeout",
             "20s",
-        ])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
+        0,
     );
     let records = support::records(&out.stdout);
     assert_eq!(summary(&records)["checks_passed"], 3);
     assert_eq!(details(&records, "https").lines().last(), Some("HTTP 401"));
 
     let closed = format!("tcp://127.0.0.1:{}", server::free_port());
-    let out = cargo_bin_cmd!("talos-wait")
-        .args([
+    let out = exits(
+        fast().args([
             "--kubeconfig",
             &path,
             "--until",
@@ -851,11 +773,9 @@ fn extra_tcp_and_https_checks_run_with_the_others() {
             &closed,
             "--timeout",
             "500ms",
-        ])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+        ]),
+        1,
+    );
     let records = support::records(&out.stdout);
     let not_passed = &summary(&records)["not_passed"][0];
     assert_eq!(
@@ -963,24 +883,16 @@ fn etcd_health_with_and_without_client_certificates() {
         "--check-ca",
         &ca_file,
     ];
-    let out = cargo_bin_cmd!("talos-wait")
-        .args(base)
-        .args([
+    let out = exits(
+        fast().args(base).args([
             "--check-cert",
             &cert,
             "--check-key",
             &key,
             "--timeout",
             "20s",
-        ])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
+        0,
     );
     assert_eq!(
         details(&support::records(&out.stdout), "etcd")
@@ -989,13 +901,7 @@ fn etcd_health_with_and_without_client_certificates() {
         Some("etcd healthy")
     );
 
-    let out = cargo_bin_cmd!("talos-wait")
-        .args(base)
-        .args(["--timeout", "700ms"])
-        .args(FAST)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = exits(fast().args(base).args(["--timeout", "700ms"]), 1);
     let records = support::records(&out.stdout);
     let error = support::first_error(&records);
     assert!(
