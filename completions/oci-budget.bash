@@ -35,7 +35,7 @@ _oci__budget() {
 
     case "${cmd}" in
         oci__budget)
-            opts="-o -h -V --baseline --as-of --limits --hours-per-month --account --home-region --allow-unknown --output --pretty --help --version diff help"
+            opts="-o -h -V --baseline --as-of --limits --hours-per-month --account --home-region --chdir --allow-unknown --output --pretty --help --version diff help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -65,6 +65,10 @@ _oci__budget() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --chdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "json table csv markdown" -- "${cur}"))
                     return 0
@@ -81,7 +85,7 @@ _oci__budget() {
             return 0
             ;;
         oci__subcmd__budget__subcmd__diff)
-            opts="-o -h --as-of --limits --hours-per-month --account --home-region --allow-unknown --output --pretty --help"
+            opts="-o -h --as-of --limits --hours-per-month --account --home-region --chdir --allow-unknown --output --pretty --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -104,6 +108,10 @@ _oci__budget() {
                     return 0
                     ;;
                 --home-region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chdir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

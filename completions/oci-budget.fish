@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_oci_budget_global_optspecs
-    string join \n baseline= as-of= limits= hours-per-month= account= home-region= allow-unknown o/output= pretty h/help V/version
+    string join \n baseline= as-of= limits= hours-per-month= account= home-region= chdir= allow-unknown o/output= pretty h/help V/version
 end
 
 function __fish_oci_budget_needs_command
@@ -31,6 +31,7 @@ complete -c oci-budget -n "__fish_oci_budget_needs_command" -l hours-per-month -
 complete -c oci-budget -n "__fish_oci_budget_needs_command" -l account -d 'The kind of tenancy: `free` (Always Free only) or `paid` (pay-as-you-go or trial)' -r -f -a "free\t'An Always Free tenancy (no trial credits, not upgraded)'
 paid\t'A paid (pay-as-you-go) or trial tenancy, which keeps the Always Free allowances'"
 complete -c oci-budget -n "__fish_oci_budget_needs_command" -l home-region -d 'The tenancy\'s home region (`eu-frankfurt-1`): resources elsewhere are billed' -r
+complete -c oci-budget -n "__fish_oci_budget_needs_command" -l chdir -d 'The directory OpenTofu ran in (as its -chdir): an object uploaded from a file (`source = "path"`) is sized by reading that file, relative paths from here; default: the current directory' -r -F
 complete -c oci-budget -n "__fish_oci_budget_needs_command" -s o -l output -d 'Output format: JSON Lines records, or a table for people' -r -f -a "json\t'JSON Lines, one record per line (the default, whatever stdout is)'
 table\t'Aligned columns, for a terminal'
 csv\t'Comma-separated values with a header row'
@@ -47,6 +48,7 @@ complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -l hours-per
 complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -l account -d 'The kind of tenancy: `free` (Always Free only) or `paid` (pay-as-you-go or trial)' -r -f -a "free\t'An Always Free tenancy (no trial credits, not upgraded)'
 paid\t'A paid (pay-as-you-go) or trial tenancy, which keeps the Always Free allowances'"
 complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -l home-region -d 'The tenancy\'s home region (`eu-frankfurt-1`): resources elsewhere are billed' -r
+complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -l chdir -d 'The directory OpenTofu ran in (as its -chdir): an object uploaded from a file (`source = "path"`) is sized by reading that file, relative paths from here; default: the current directory' -r -F
 complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -s o -l output -d 'Output format: JSON Lines records, or a table for people' -r -f -a "json\t'JSON Lines, one record per line (the default, whatever stdout is)'
 table\t'Aligned columns, for a terminal'
 csv\t'Comma-separated values with a header row'

@@ -2,6 +2,7 @@
 //! run, judged against the edition of the limits in force, with the overage cost.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -11,7 +12,7 @@ use crate::change::{Action, Attr, Change, Step};
 use crate::date::Date;
 use crate::finding::{Finding, Kind, Status};
 use crate::limits::{Account, Limit, LimitsData, Over};
-use crate::rules::Rules;
+use crate::rules::{ObjectSize, Rules, object_size};
 use crate::usage::{Amount, Usage, add_into, combine};
 
 /// The limit id of boot and block volume storage.
@@ -31,6 +32,8 @@ pub struct Settings {
     pub hours_per_month: f64,
     /// The tenancy's home region; none assumes every resource is in it.
     pub home_region: Option<String>,
+    /// The directory OpenTofu ran in, which relative object `source` paths are read from.
+    pub source_dir: PathBuf,
 }
 
 /// Where usage stands against a limit.
@@ -45,6 +48,8 @@ pub enum LineStatus {
     Over,
     /// Cannot be decided: part of the usage is unknown until apply and its lower bound fits.
     Unknown,
+    /// Usage over time (requests, outbound transfer) that no plan, state or listing shows.
+    NotAssessed,
 }
 
 /// One `budget_line` record: usage of one limit.
@@ -57,16 +62,16 @@ pub struct BudgetLine {
     pub id: String,
     /// What is limited.
     pub description: String,
-    /// Usage after the run (a lower bound when `exact` is false).
-    pub used: f64,
-    /// False when `used` is only a lower bound.
+    /// Usage after the run (a lower bound when `exact` is false); null when not assessed.
+    pub used: Option<f64>,
+    /// False when `used` is only a lower bound (or not assessed).
     pub exact: bool,
     /// The allowance.
     pub limit: f64,
     /// The unit of both.
     pub unit: String,
-    /// `limit - used`; negative when over.
-    pub headroom: f64,
+    /// `limit - used`; negative when over, null when not assessed.
+    pub headroom: Option<f64>,
     /// The verdict.
     pub status: LineStatus,
     /// Usage before the run, when the input tells.
@@ -77,9 +82,13 @@ pub struct BudgetLine {
     pub peak: Option<f64>,
     /// What happens beyond the allowance.
     pub over: Over,
-    /// Monthly cost of the usage beyond the allowance at list price; null when the price is
-    /// not known.
+    /// Monthly cost of the usage beyond the allowance at list price: 0 when within or when the
+    /// excess costs nothing; null when the price is not known or the line is not assessed.
     pub cost_usd: Option<f64>,
+    /// Why the cost is what it is (no charge, no list price known, not assessed), when the
+    /// data says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// The first day of this edition of the limit.
     pub effective_from: Option<String>,
     /// The last day of this edition, when it has ended.
@@ -142,7 +151,8 @@ pub fn judge(
     mut findings: Vec<Finding>,
 ) -> Budget {
     let rules = Rules::new(data, settings.hours_per_month)
-        .with_managed_objects(managed_object_bytes(changes));
+        .with_source_dir(&settings.source_dir)
+        .with_managed_objects(managed_object_bytes(changes, &settings.source_dir));
     let limits = data.in_force(settings.as_of, settings.account);
     let mut totals = Totals::default();
     let mut resources = Vec::new();
@@ -180,7 +190,7 @@ pub fn judge(
 }
 
 /// Bytes of the objects the changes manage, by bucket name, as the run leaves them.
-fn managed_object_bytes(changes: &[Change]) -> HashMap<String, f64> {
+fn managed_object_bytes(changes: &[Change], source_dir: &Path) -> HashMap<String, f64> {
     let mut bytes: HashMap<String, f64> = HashMap::new();
     for change in changes
         .iter()
@@ -189,12 +199,9 @@ fn managed_object_bytes(changes: &[Change]) -> HashMap<String, f64> {
         let Some(side) = change.after.as_ref() else {
             continue;
         };
-        let size = match side.attr(&[Step::Key("content_length")]) {
-            Attr::Known(Value::Number(n)) => n.as_f64(),
-            Attr::Known(Value::String(s)) => s.parse::<f64>().ok(),
-            _ => None,
-        };
-        if let (Some(bucket), Some(size)) = (side.str("bucket"), size) {
+        if let (Some(bucket), ObjectSize::Known(size)) =
+            (side.str("bucket"), object_size(side, source_dir))
+        {
             *bytes.entry(bucket.to_string()).or_insert(0.0) += size;
         }
     }
@@ -331,7 +338,9 @@ fn outside_home(
     BTreeMap::new()
 }
 
-/// What amounts cost at list price, when every one of them has a price.
+/// What amounts cost at list price, when every billed one has a price: a count whose cost
+/// shows on another line (A1 instances, billed by their hours) or that costs nothing adds
+/// nothing.
 fn list_cost(
     amounts: &BTreeMap<String, Amount>,
     limits: &[&Limit],
@@ -342,10 +351,13 @@ fn list_cost(
         .filter(|(_, amount)| amount.value > 0.0)
         .map(|(id, amount)| {
             let limit = limits.iter().find(|l| &l.id == id)?;
-            limit
-                .price
-                .as_ref()
-                .map(|p| p.monthly(amount.value, hours_per_month))
+            match limit.over {
+                Over::CountedElsewhere | Over::NoCharge => Some(0.0),
+                Over::Billed | Over::Refused => limit
+                    .price
+                    .as_ref()
+                    .map(|p| p.monthly(amount.value, hours_per_month)),
+            }
         })
         .sum()
 }
@@ -393,6 +405,9 @@ impl Totals {
     }
 
     fn line(&self, limit: &Limit, has_before: bool, hours_per_month: f64) -> BudgetLine {
+        if limit.usage_only {
+            return not_assessed(limit);
+        }
         let used = self
             .after
             .get(&limit.id)
@@ -410,28 +425,44 @@ impl Totals {
         let amount_of =
             |totals: &BTreeMap<String, Amount>| totals.get(&limit.id).map_or(0.0, |a| a.value);
         BudgetLine {
-            record_type: "budget_line",
-            id: limit.id.clone(),
-            description: limit.description.clone(),
-            used: used.value,
+            used: Some(used.value),
             exact: used.exact,
-            limit: limit.limit,
-            unit: limit.unit.clone(),
-            headroom: limit.limit - used.value,
+            headroom: Some(limit.limit - used.value),
             status,
             baseline: has_before.then(|| amount_of(&self.before)),
             peak: has_before.then(|| amount_of(&self.peak)),
-            over: limit.over,
             cost_usd,
-            effective_from: limit.effective_from.clone(),
-            effective_to: limit.effective_to.clone(),
-            sources: Vec::new(),
             resources: self
                 .users
                 .get(&limit.id)
                 .map(|s| s.iter().cloned().collect())
                 .unwrap_or_default(),
+            ..not_assessed(limit)
         }
+    }
+}
+
+/// The line of a limit on usage over time that the inputs cannot show: said, not omitted.
+fn not_assessed(limit: &Limit) -> BudgetLine {
+    BudgetLine {
+        record_type: "budget_line",
+        id: limit.id.clone(),
+        description: limit.description.clone(),
+        used: None,
+        exact: false,
+        limit: limit.limit,
+        unit: limit.unit.clone(),
+        headroom: None,
+        status: LineStatus::NotAssessed,
+        baseline: None,
+        peak: None,
+        over: limit.over,
+        cost_usd: None,
+        note: limit.note.clone(),
+        effective_from: limit.effective_from.clone(),
+        effective_to: limit.effective_to.clone(),
+        sources: Vec::new(),
+        resources: Vec::new(),
     }
 }
 
@@ -498,6 +529,10 @@ fn peak_findings(lines: &[BudgetLine], limits: &[&Limit]) -> Vec<Finding> {
                 Status::Info,
                 "the overlap is billed for as long as it lasts",
             ),
+            Over::NoCharge => (
+                Status::Info,
+                "the excess costs nothing, though a service limit may refuse it",
+            ),
         };
         let message = format!(
             "{}: {peak} {} during the apply, over the limit of {}; {consequence}",
@@ -528,6 +563,7 @@ mod tests {
             account: Account::Free,
             hours_per_month: 744.0,
             home_region: None,
+            source_dir: PathBuf::from("."),
         }
     }
 
@@ -575,7 +611,7 @@ mod tests {
         let block = line(&budget, "block.total_gb");
         assert_eq!(
             (block.used, block.baseline, block.peak),
-            (150.0, Some(150.0), Some(250.0))
+            (Some(150.0), Some(150.0), Some(250.0))
         );
         assert_eq!(block.status, LineStatus::Ok);
         let peak: Vec<&Finding> = budget
@@ -599,7 +635,7 @@ mod tests {
         let block = line(&budget, "block.total_gb");
         assert_eq!(
             (block.used, block.baseline, block.peak),
-            (250.0, Some(250.0), Some(400.0))
+            (Some(250.0), Some(250.0), Some(400.0))
         );
         assert_eq!(block.status, LineStatus::Over);
         assert!((block.cost_usd.unwrap() - 50.0 * 0.0255).abs() < 1e-9);
@@ -608,6 +644,52 @@ mod tests {
             budget.resources[0].usage["block.total_gb"], 150.0,
             "a delete shows what it frees"
         );
+    }
+
+    fn counted(address: &str, resource_type: &str) -> Change {
+        Change::existing(address.into(), resource_type, "s.json", json!({}))
+    }
+
+    #[test]
+    fn excess_that_costs_nothing_or_has_no_price_says_so() {
+        let data = LimitsData::embedded().unwrap();
+        let nlb = "oci_network_load_balancer_network_load_balancer";
+        let mysql = "oci_mysql_mysql_db_system";
+        let changes = [
+            counted("a", nlb),
+            counted("b", nlb),
+            counted("c", mysql),
+            counted("d", mysql),
+        ];
+        let budget = judge(&data, &settings(), &changes, None, Vec::new());
+        let nlb = line(&budget, "net.nlb");
+        assert_eq!(
+            (nlb.status, nlb.over, nlb.cost_usd),
+            (LineStatus::Over, Over::NoCharge, Some(0.0))
+        );
+        assert!(nlb.note.as_deref().unwrap().contains("no-cost"));
+        let mysql = line(&budget, "db.mysql");
+        assert_eq!((mysql.status, mysql.cost_usd), (LineStatus::Over, None));
+        assert!(mysql.note.as_deref().unwrap().contains("unknown"));
+        assert_eq!(line(&budget, "block.total_gb").note, None);
+    }
+
+    #[test]
+    fn usage_over_time_is_reported_as_not_assessed() {
+        let data = LimitsData::embedded().unwrap();
+        let budget = judge(&data, &settings(), &[], None, Vec::new());
+        for id in ["object.requests", "net.outbound_transfer_gb"] {
+            let line = line(&budget, id);
+            assert_eq!(
+                (line.status, line.used, line.headroom, line.cost_usd),
+                (LineStatus::NotAssessed, None, None, None),
+                "{id}"
+            );
+            assert!(
+                line.note.as_deref().unwrap().contains("not assessed"),
+                "{id}"
+            );
+        }
     }
 
     #[test]
@@ -624,8 +706,8 @@ mod tests {
             after: None,
         };
         let budget = judge(&data, &settings(), &[change], None, Vec::new());
-        assert_eq!(line(&budget, "block.total_gb").used, 60.0);
-        assert_eq!(line(&budget, "micro.instances").used, 0.0);
+        assert_eq!(line(&budget, "block.total_gb").used, Some(60.0));
+        assert_eq!(line(&budget, "micro.instances").used, Some(0.0));
         assert!(
             budget
                 .findings
@@ -660,6 +742,35 @@ mod tests {
     }
 
     #[test]
+    fn an_a1_instance_outside_the_home_region_costs_its_hours_and_boot_volume() {
+        let data = LimitsData::embedded().unwrap();
+        let values = json!({"shape": "VM.Standard.A1.Flex", "region": "us-ashburn-1",
+            "shape_config": [{"ocpus": 2, "memory_in_gbs": 12}],
+            "source_details": [{"source_type": "image", "boot_volume_size_in_gbs": "50"}]});
+        let change = Change {
+            address: "oci_core_instance.far".into(),
+            resource_type: "oci_core_instance".into(),
+            source: "p.json".into(),
+            action: Action::Create,
+            before: None,
+            after: Some(Side::known(values)),
+        };
+        let settings = Settings {
+            home_region: Some("eu-frankfurt-1".into()),
+            ..settings()
+        };
+        let budget = judge(&data, &settings, &[change], None, Vec::new());
+        assert_eq!(line(&budget, "a1.instances").used, Some(0.0));
+        let finding = budget
+            .findings
+            .iter()
+            .find(|f| f.kind == Kind::OutsideHomeRegion)
+            .unwrap();
+        let expected = 1488.0 * 0.01 + 8928.0 * 0.0015 + 50.0 * 0.0255;
+        assert!((finding.cost_usd.unwrap() - expected).abs() < 1e-9);
+    }
+
+    #[test]
     fn resources_outside_the_home_region_are_billed_findings() {
         let data = LimitsData::embedded().unwrap();
         let mut change = volume("far", Action::Create, None, Some("100"));
@@ -672,7 +783,7 @@ mod tests {
             ..settings()
         };
         let budget = judge(&data, &settings, &[change], None, Vec::new());
-        assert_eq!(line(&budget, "block.total_gb").used, 0.0);
+        assert_eq!(line(&budget, "block.total_gb").used, Some(0.0));
         let finding = budget
             .findings
             .iter()

@@ -18,10 +18,14 @@ use crate::limits::Account;
 /// `qcow-size` records. The output is one `budget_line` record per limit (usage, allowance,
 /// headroom, status, baseline and peak during the apply, overage cost at list price), one
 /// `resource` record per OCI resource, `finding` records for what the lines cannot say (paid
-/// shapes, unknown resource types, sizes unknown until apply, failed `check` blocks) and a
-/// `summary`. Limits are dated data: the edition in force on `--as-of` applies (A1 was halved
-/// on 2026-06-15). A value unknown until apply is counted by its lower bound and makes the
-/// answer unknown, which fails the run unless `--allow-unknown` is given.
+/// shapes with their cost, unknown resource types, sizes unknown until apply, failed `check`
+/// blocks) and a `summary`. Limits and prices are dated data: the edition in force on
+/// `--as-of` applies (A1 was halved on 2026-06-15). A value unknown until apply is counted by
+/// its lower bound and makes the answer unknown, which fails the run unless `--allow-unknown`
+/// is given. An excess that costs nothing (a second network load balancer) is over at a cost
+/// of 0; one without a known list price has a null cost, and the summary's `costs_unknown`
+/// names it. Limits on usage over time (Object Storage requests, outbound transfer) are lines
+/// with the status `not_assessed`: no plan, state or listing shows them.
 #[derive(Debug, Parser)]
 #[command(name = "oci-budget", version, args_conflicts_with_subcommands = true)]
 pub struct Cli {
@@ -83,6 +87,11 @@ pub struct JudgeArgs {
     /// The tenancy's home region (`eu-frankfurt-1`): resources elsewhere are billed.
     #[arg(long, value_name = "REGION")]
     pub home_region: Option<String>,
+    /// The directory OpenTofu ran in (as its -chdir): an object uploaded from a file
+    /// (`source = "path"`) is sized by reading that file, relative paths from here; default:
+    /// the current directory.
+    #[arg(long, value_name = "DIR")]
+    pub chdir: Option<PathBuf>,
     /// Exit 0 when nothing is over even if some usage is unknown until apply.
     #[arg(long)]
     pub allow_unknown: bool,
@@ -113,8 +122,16 @@ pub const MANUAL: Manual = Manual {
             command: "oci-budget plan.json | jq -c 'select(.type == \"budget_line\" and .status == \"over\") | {id, used, limit, cost_usd}'",
         },
         Example {
+            description: "Images about to be uploaded and imported, on their own: each upload against Object Storage, each boot volume it implies against block storage.",
+            command: "qcow-size *.qcow2 | oci-budget",
+        },
+        Example {
             description: "Add the images to be uploaded and imported to the plan's usage.",
             command: "qcow-size *.qcow2 | oci-budget plan.json -",
+        },
+        Example {
+            description: "A plan made in another directory, whose objects upload local files.",
+            command: "tofu -chdir=infra show -json plan.out | oci-budget --chdir infra",
         },
         Example {
             description: "Judge the same plan by the limits before the June 2026 change.",

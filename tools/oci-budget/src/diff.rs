@@ -125,26 +125,28 @@ fn judge_one(data: &LimitsData, settings: &Settings, path: &std::path::Path) -> 
     Ok(crate::judge_inputs(data, settings, inputs, None))
 }
 
-/// Every limit of NEW beside the same limit of OLD.
+/// Every assessed limit of NEW beside the same limit of OLD (usage over time, which neither
+/// input shows, has nothing to compare).
 pub fn line_diffs(old: &Budget, new: &Budget) -> Vec<LineDiff> {
     new.lines
         .iter()
-        .map(|line| {
+        .filter_map(|line| {
+            let new_used = line.used?;
             let before = old.lines.iter().find(|l| l.id == line.id);
-            let old_used = before.map_or(0.0, |l| l.used);
-            LineDiff {
+            let old_used = before.and_then(|l| l.used).unwrap_or(0.0);
+            Some(LineDiff {
                 record_type: "budget_diff",
                 id: line.id.clone(),
                 unit: line.unit.clone(),
                 limit: line.limit,
                 old_used,
-                new_used: line.used,
-                delta: line.used - old_used,
+                new_used,
+                delta: new_used - old_used,
                 old_status: before.map_or(LineStatus::Ok, |l| l.status),
                 new_status: line.status,
                 old_cost_usd: before.and_then(|l| l.cost_usd),
                 new_cost_usd: line.cost_usd,
-            }
+            })
         })
         .collect()
 }
@@ -266,6 +268,7 @@ mod tests {
             account: Account::Free,
             hours_per_month: 744.0,
             home_region: None,
+            source_dir: std::path::PathBuf::from("."),
         };
         let changes: Vec<Change> = sizes
             .iter()

@@ -31,7 +31,8 @@ pub enum Kind {
     PaidShape,
     /// A load balancer shape or bandwidth outside Always Free.
     PaidLoadBalancer,
-    /// An Autonomous Database that is not `is_free_tier`.
+    /// A database outside Always Free: an Autonomous Database that is not `is_free_tier`, a
+    /// NoSQL table that is not `is_auto_reclaimable`.
     PaidDatabase,
     /// A custom image, for which no Always Free storage allowance is documented.
     CustomImage,

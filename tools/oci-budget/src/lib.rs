@@ -16,7 +16,7 @@ pub mod report;
 pub mod rules;
 pub mod usage;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use shared::Exit;
@@ -94,6 +94,7 @@ pub fn settings(args: &JudgeArgs) -> Settings {
         account: args.account,
         hours_per_month: args.hours_per_month,
         home_region: args.home_region.as_ref().map(|r| r.to_ascii_lowercase()),
+        source_dir: args.chdir.clone().unwrap_or_else(|| PathBuf::from(".")),
     }
 }
 

@@ -47,6 +47,9 @@ pub enum Over {
     Refused,
     /// Not billed on its own: the cost shows on another line (A1 instances cost their hours).
     CountedElsewhere,
+    /// Not billed at all: the service costs nothing beyond the allowance (network load
+    /// balancers), though a service limit may still refuse more.
+    NoCharge,
 }
 
 /// A list price for one unit of usage.
@@ -60,6 +63,12 @@ pub struct Price {
     /// `hours_per_month` of it.
     #[serde(default)]
     pub per_hour: bool,
+    /// The day the price was read (`YYYY-MM-DD`), so that a report can say how old it is.
+    #[serde(default)]
+    pub as_of: Option<String>,
+    /// The key into the file's `sources` the price was read from.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 impl Price {
@@ -101,6 +110,14 @@ pub struct Limit {
     /// Keys into the file's `sources`.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// True for usage over time (requests, outbound transfer) that no plan, state or listing
+    /// shows: the line is reported as not assessed rather than left out.
+    #[serde(default)]
+    pub usage_only: bool,
+    /// What people should know about the price beyond the allowance (why it is zero or
+    /// unknown).
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// Default and minimum sizes of a kind of volume, in GB.
@@ -112,13 +129,61 @@ pub struct VolumeSizes {
     pub lower_bound_gb: f64,
 }
 
-/// Prices that are not the overage of one limit (a paid load balancer shape).
+/// Prices that are not the overage of one limit (a paid load balancer or compute shape, a
+/// regular NoSQL table).
 #[derive(Debug, Clone, Deserialize)]
 pub struct ExtraPrices {
     /// A flexible load balancer's base price per hour.
     pub load_balancer_hour: Price,
     /// A flexible load balancer's bandwidth price per Mbps-hour.
     pub load_balancer_mbps_hour: Price,
+    /// A provisioned NoSQL read unit per month.
+    pub nosql_read_unit_month: Price,
+    /// A provisioned NoSQL write unit per month.
+    pub nosql_write_unit_month: Price,
+    /// A GB of NoSQL table storage per month.
+    pub nosql_storage_gb_month: Price,
+    /// Compute shapes outside Always Free.
+    pub shapes: Vec<ShapePrice>,
+}
+
+/// The list price of a compute shape outside Always Free.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ShapePrice {
+    /// A flexible shape (`VM.Standard.E4.Flex`), whose OCPUs and memory are set in
+    /// `shape_config`.
+    #[serde(default)]
+    pub shape: Option<String>,
+    /// A family of fixed shapes named by their OCPU count (`VM.Standard.E2.` covers
+    /// `VM.Standard.E2.4`), whose memory is included in the OCPU price.
+    #[serde(default)]
+    pub shape_prefix: Option<String>,
+    /// The price of one OCPU-hour.
+    pub ocpu: Price,
+    /// The price of one GB-hour of memory (flexible shapes).
+    #[serde(default)]
+    pub memory_gb: Option<Price>,
+}
+
+/// How a shape's size is known, for pricing it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ShapeSize {
+    /// A flexible shape: OCPUs and memory come from the instance's `shape_config`.
+    Flexible,
+    /// A fixed shape with this many OCPUs (from its name), memory included.
+    Fixed(f64),
+}
+
+impl ShapePrice {
+    /// How the size of `shape` is known when this price covers it.
+    pub fn size_of(&self, shape: &str) -> Option<ShapeSize> {
+        if self.shape.as_deref() == Some(shape) {
+            return Some(ShapeSize::Flexible);
+        }
+        let ocpus = shape.strip_prefix(self.shape_prefix.as_deref()?)?;
+        let ocpus = ocpus.parse::<u32>().ok().filter(|n| *n > 0)?;
+        Some(ShapeSize::Fixed(f64::from(ocpus)))
+    }
 }
 
 /// A whole limits file.
@@ -158,7 +223,54 @@ impl LimitsData {
                     .map_err(|e| anyhow::anyhow!("{name}: limit {}: {e}", limit.id))?;
             }
         }
+        for (at, price) in data.prices() {
+            if let Some(date) = &price.as_of {
+                date.parse::<Date>()
+                    .map_err(|e| anyhow::anyhow!("{name}: price of {at}: {e}"))?;
+            }
+        }
+        for (i, shape) in data.prices.shapes.iter().enumerate() {
+            if shape.shape.is_some() == shape.shape_prefix.is_some() {
+                bail!("{name}: prices.shapes[{i}]: expected one of \"shape\" or \"shape_prefix\"");
+            }
+        }
         Ok(data)
+    }
+
+    /// Every price in the file, with what it is the price of (a limit id, `prices.KEY`, a shape).
+    pub fn prices(&self) -> Vec<(String, &Price)> {
+        let limits = self
+            .limits
+            .iter()
+            .filter_map(|l| l.price.as_ref().map(|p| (l.id.clone(), p)));
+        let extra = &self.prices;
+        let named = [
+            ("load_balancer_hour", &extra.load_balancer_hour),
+            ("load_balancer_mbps_hour", &extra.load_balancer_mbps_hour),
+            ("nosql_read_unit_month", &extra.nosql_read_unit_month),
+            ("nosql_write_unit_month", &extra.nosql_write_unit_month),
+            ("nosql_storage_gb_month", &extra.nosql_storage_gb_month),
+        ]
+        .into_iter()
+        .map(|(key, p)| (format!("prices.{key}"), p));
+        let shapes = extra.shapes.iter().flat_map(|s| {
+            let name = s
+                .shape
+                .clone()
+                .or_else(|| s.shape_prefix.clone())
+                .unwrap_or_default();
+            std::iter::once((name.clone(), &s.ocpu))
+                .chain(s.memory_gb.iter().map(move |m| (name.clone(), m)))
+        });
+        limits.chain(named).chain(shapes).collect()
+    }
+
+    /// The price of a compute shape outside Always Free, and how its size is known.
+    pub fn shape_price(&self, shape: &str) -> Option<(&ShapePrice, ShapeSize)> {
+        self.prices
+            .shapes
+            .iter()
+            .find_map(|p| p.size_of(shape).map(|size| (p, size)))
     }
 
     /// The limits embedded in the binary.
@@ -297,6 +409,12 @@ mod tests {
                 .to_string()
                 .contains("expected \"schema\"")
         );
+        let text = EMBEDDED.replacen("\"as_of\": \"2026-01-05\"", "\"as_of\": \"January\"", 1);
+        let err = LimitsData::parse("x.json", &text).unwrap_err().to_string();
+        assert!(
+            err.contains("price of") && err.contains("YYYY-MM-DD"),
+            "{err}"
+        );
         let text = EMBEDDED.replacen("\"2026-06-15\"", "\"June\"", 1);
         assert!(
             LimitsData::parse("x.json", &text)
@@ -307,17 +425,73 @@ mod tests {
     }
 
     #[test]
+    fn every_price_is_dated_and_sourced() {
+        let data = LimitsData::embedded().unwrap();
+        let prices = data.prices();
+        assert!(prices.len() > 25, "{}", prices.len());
+        for (at, price) in prices {
+            let day = price
+                .as_of
+                .as_deref()
+                .unwrap_or_else(|| panic!("{at}: no as_of"));
+            assert!(day.parse::<Date>().is_ok(), "{at}: {day}");
+            let source = price
+                .source
+                .as_deref()
+                .unwrap_or_else(|| panic!("{at}: no source"));
+            assert!(data.sources.contains_key(source), "{at}: {source}");
+            assert!(price.usd_per_unit >= 0.0, "{at}");
+        }
+    }
+
+    #[test]
+    fn limits_without_a_price_say_why() {
+        let data = LimitsData::embedded().unwrap();
+        for limit in &data.limits {
+            let priced = limit.price.is_some() || limit.over != Over::Billed;
+            assert!(
+                priced || limit.note.is_some(),
+                "{}: no price and no note",
+                limit.id
+            );
+            if limit.over == Over::NoCharge {
+                assert!(limit.note.is_some(), "{}", limit.id);
+            }
+        }
+    }
+
+    #[test]
+    fn shapes_are_priced_flexible_or_by_their_name() {
+        let data = LimitsData::embedded().unwrap();
+        let (e4, size) = data.shape_price("VM.Standard.E4.Flex").unwrap();
+        assert_eq!(size, ShapeSize::Flexible);
+        assert_eq!(e4.ocpu.usd_per_unit, 0.025);
+        assert_eq!(e4.memory_gb.as_ref().unwrap().usd_per_unit, 0.0015);
+        let (_, size) = data.shape_price("VM.Standard.E2.4").unwrap();
+        assert_eq!(size, ShapeSize::Fixed(4.0));
+        assert!(data.shape_price("VM.Standard.E2.1.Micro").is_none());
+        assert!(data.shape_price("BM.GPU.H100.8").is_none());
+        let text = EMBEDDED.replacen("\"shape\": \"VM.Standard.E3.Flex\",", "", 1);
+        let err = LimitsData::parse("x.json", &text).unwrap_err().to_string();
+        assert!(err.contains("prices.shapes[0]"), "{err}");
+    }
+
+    #[test]
     fn hourly_prices_scale_with_the_month() {
         let price = Price {
             part: "B93030".into(),
             usd_per_unit: 0.0113,
             per_hour: true,
+            as_of: None,
+            source: None,
         };
         assert!((price.monthly(1.0, 744.0) - 8.4072).abs() < 1e-9);
         let flat = Price {
             part: "B91961".into(),
             usd_per_unit: 0.0255,
             per_hour: false,
+            as_of: None,
+            source: None,
         };
         assert!((flat.monthly(50.0, 744.0) - 1.275).abs() < 1e-9);
     }

@@ -72,6 +72,10 @@ pub struct Summary {
     pub monthly_cost_usd: f64,
     /// False when some billed part has no known price, so the cost is a lower bound.
     pub cost_complete: bool,
+    /// The billed parts without a known price: limit ids and resource addresses.
+    pub costs_unknown: Vec<String>,
+    /// Limits on usage over time that the inputs cannot show (requests, outbound transfer).
+    pub not_assessed: Vec<String>,
 }
 
 /// The summary of a budget.
@@ -98,18 +102,7 @@ pub fn summarize(budget: &Budget, settings: &Settings, limits_compiled: &str) ->
     } else {
         Verdict::Within
     };
-    let costs = budget
-        .lines
-        .iter()
-        .map(|l| l.cost_usd)
-        .chain(billed_finding_costs(&budget.findings));
-    let (mut total, mut complete) = (0.0, true);
-    for cost in costs {
-        match cost {
-            Some(c) => total += c,
-            None => complete = false,
-        }
-    }
+    let (total, costs_unknown) = monthly_cost(budget);
     Summary {
         record_type: "summary",
         status,
@@ -126,15 +119,37 @@ pub fn summarize(budget: &Budget, settings: &Settings, limits_compiled: &str) ->
         findings_over,
         findings_unknown,
         monthly_cost_usd: total,
-        cost_complete: complete,
+        cost_complete: costs_unknown.is_empty(),
+        costs_unknown,
+        not_assessed: budget
+            .lines
+            .iter()
+            .filter(|l| l.status == LineStatus::NotAssessed)
+            .map(|l| l.id.clone())
+            .collect(),
     }
 }
 
-fn billed_finding_costs(findings: &[Finding]) -> impl Iterator<Item = Option<f64>> + '_ {
-    findings
+/// The monthly cost of what is billed, and what is billed without a known price.
+fn monthly_cost(budget: &Budget) -> (f64, Vec<String>) {
+    let lines = budget
+        .lines
+        .iter()
+        .filter(|l| l.status != LineStatus::NotAssessed)
+        .map(|l| (l.id.as_str(), l.cost_usd));
+    let findings = budget
+        .findings
         .iter()
         .filter(|f| f.status == Status::Over)
-        .map(|f| f.cost_usd)
+        .map(|f| (f.address.as_deref().unwrap_or("-"), f.cost_usd));
+    let (mut total, mut unknown) = (0.0, Vec::new());
+    for (what, cost) in lines.chain(findings) {
+        match cost {
+            Some(cost) => total += cost,
+            None => unknown.push(what.to_string()),
+        }
+    }
+    (total, unknown)
 }
 
 fn assumptions(settings: &Settings) -> Vec<String> {
@@ -148,6 +163,9 @@ fn assumptions(settings: &Settings) -> Vec<String> {
     if settings.home_region.is_none() {
         list.push("every resource is in the home region (no --home-region given)".to_string());
     }
+    list.push(
+        "usage over time (Object Storage requests, outbound transfer) is not in a plan, state or listing: those lines are not assessed".to_string(),
+    );
     list
 }
 
@@ -172,7 +190,9 @@ pub fn write(
             out.write(summary)?;
         }
         Some(TableFormat::Csv) => {
-            out.write_text(&lines_table(&budget.lines).render(TableFormat::Csv))?
+            let mut table = lines_table(&budget.lines);
+            table.push(total_row(summary));
+            out.write_text(&table.render(TableFormat::Csv))?
         }
         Some(format) => out.write_text(&human_report(budget, summary, format))?,
     }
@@ -199,6 +219,20 @@ fn human_report(budget: &Budget, summary: &Summary, format: TableFormat) -> Stri
     text
 }
 
+/// The last row of the CSV: the verdict and the monthly cost (`>=` when a price is unknown).
+fn total_row(summary: &Summary) -> [String; 9] {
+    let cost = if summary.cost_complete {
+        money(summary.monthly_cost_usd)
+    } else {
+        format!(">={}", money(summary.monthly_cost_usd))
+    };
+    let mut row: [String; 9] = Default::default();
+    row[0] = "total".to_string();
+    row[5] = verdict_word(summary.status).to_string();
+    row[8] = cost;
+    row
+}
+
 fn verdict_word(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Within => "within",
@@ -207,7 +241,7 @@ fn verdict_word(verdict: Verdict) -> &'static str {
     }
 }
 
-/// The budget lines as a table.
+/// The budget lines as a table; what is not assessed is left empty.
 pub fn lines_table(lines: &[BudgetLine]) -> Table {
     let mut table = Table::new([
         "limit",
@@ -221,21 +255,26 @@ pub fn lines_table(lines: &[BudgetLine]) -> Table {
         "cost_usd",
     ]);
     for line in lines {
-        let used = if line.exact {
-            number(line.used)
-        } else {
-            format!(">={}", number(line.used))
+        let used = match line.used {
+            Some(used) if line.exact => number(used),
+            Some(used) => format!(">={}", number(used)),
+            None => String::new(),
+        };
+        let cost = match (line.cost_usd, line.status) {
+            (Some(cost), _) => money(cost),
+            (None, LineStatus::NotAssessed) => String::new(),
+            (None, _) => "unknown".to_string(),
         };
         table.push([
             line.id.clone(),
             used,
             number(line.limit),
             line.unit.clone(),
-            number(line.headroom),
+            line.headroom.map(number).unwrap_or_default(),
             status_word(line.status).to_string(),
             line.baseline.map(number).unwrap_or_default(),
             line.peak.map(number).unwrap_or_default(),
-            line.cost_usd.map_or_else(|| "unknown".to_string(), money),
+            cost,
         ]);
     }
     table
@@ -257,20 +296,41 @@ fn findings_table(findings: &[Finding]) -> Table {
             status,
             finding.address.clone().unwrap_or_else(|| "-".to_string()),
             finding.message.clone(),
-            finding.cost_usd.map_or_else(|| "-".to_string(), money),
+            finding_cost(finding),
         ]);
     }
     table
 }
 
+/// A finding's cost: its amount, `unknown` when it is billed without a known price, else `-`.
+fn finding_cost(finding: &Finding) -> String {
+    match (finding.cost_usd, finding.status) {
+        (Some(cost), _) => money(cost),
+        (None, Status::Over) => "unknown".to_string(),
+        (None, _) => "-".to_string(),
+    }
+}
+
 fn summary_sentence(summary: &Summary) -> String {
     let cost = if summary.cost_complete {
-        money(summary.monthly_cost_usd)
+        format!("${}/month", money(summary.monthly_cost_usd))
     } else {
-        format!("at least {}", money(summary.monthly_cost_usd))
+        format!(
+            "at least ${}/month (no list price for {})",
+            money(summary.monthly_cost_usd),
+            summary.costs_unknown.join(", ")
+        )
+    };
+    let not_assessed = if summary.not_assessed.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; not assessed (usage over time): {}",
+            summary.not_assessed.join(", ")
+        )
     };
     format!(
-        "{}: {} over, {} at limit, {} unknown; {} findings over, {} unknown; limits as of {} (compiled {}); {} h/month; beyond Always Free: ${cost}/month",
+        "{}: {} over, {} at limit, {} unknown; {} findings over, {} unknown; limits as of {} (compiled {}); {} h/month; beyond Always Free: {cost}{not_assessed}",
         verdict_word(summary.status),
         summary.lines_over,
         summary.lines_at_limit,
@@ -289,6 +349,7 @@ fn status_word(status: LineStatus) -> &'static str {
         LineStatus::AtLimit => "at_limit",
         LineStatus::Over => "over",
         LineStatus::Unknown => "unknown",
+        LineStatus::NotAssessed => "not_assessed",
     }
 }
 

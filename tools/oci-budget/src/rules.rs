@@ -2,13 +2,14 @@
 //! (a paid shape, a size unknown until apply, a type not known to be free).
 
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use crate::change::{Attr, Side, Step};
 use crate::finding::{Finding, Kind, Status};
 use crate::image::QCOW_IMAGE;
-use crate::limits::LimitsData;
+use crate::limits::{LimitsData, ShapeSize};
 use crate::listing::UNRECOGNISED;
 use crate::usage::{Amount, Usage};
 
@@ -25,6 +26,7 @@ pub struct Rules<'a> {
     counted: HashMap<&'a str, &'a str>,
     costless: HashSet<&'a str>,
     managed_object_bytes: HashMap<String, f64>,
+    source_dir: PathBuf,
 }
 
 /// The resource being judged, for findings.
@@ -53,7 +55,15 @@ impl<'a> Rules<'a> {
             counted,
             costless,
             managed_object_bytes: HashMap::new(),
+            source_dir: PathBuf::from("."),
         }
+    }
+
+    /// The same rules, reading the files that objects upload (`source = "path"`) relative to
+    /// `dir`, the directory OpenTofu ran in.
+    pub fn with_source_dir(mut self, dir: &Path) -> Rules<'a> {
+        self.source_dir = dir.to_path_buf();
+        self
     }
 
     /// The same rules, told how many bytes of objects the inputs manage in each bucket (by
@@ -93,6 +103,7 @@ impl<'a> Rules<'a> {
             "oci_core_image" => custom_image(&subject, &mut usage),
             "oci_load_balancer_load_balancer" | "oci_load_balancer" => self.load_balancer(&subject, &mut usage),
             "oci_database_autonomous_database" => autonomous_database(&subject, &mut usage),
+            "oci_nosql_table" => self.nosql_table(&subject, &mut usage),
             QCOW_IMAGE => self.qcow_image(&subject, &mut usage),
             UNRECOGNISED => usage.findings.push(subject.finding(
                 Kind::UnrecognisedListingItem,
@@ -125,13 +136,7 @@ impl<'a> Rules<'a> {
             Attr::Known(Value::String(shape)) if shape == "VM.Standard.E2.1.Micro" => {
                 usage.add("micro.instances", Amount::exact(1.0));
             }
-            Attr::Known(Value::String(shape)) => {
-                let message =
-                    format!("shape {shape} is not Always Free; it is billed at its list price");
-                usage
-                    .findings
-                    .push(subject.finding(Kind::PaidShape, Status::Over, message));
-            }
+            Attr::Known(Value::String(shape)) => self.paid_shape(subject, usage, shape),
             Attr::Unknown => {
                 usage.findings.push(subject.finding(
                     Kind::UnknownValue,
@@ -148,6 +153,51 @@ impl<'a> Rules<'a> {
         self.instance_boot_volume(subject, usage);
     }
 
+    /// A shape outside Always Free, with its monthly cost when the price list has the shape
+    /// and its size is known.
+    fn paid_shape(&self, subject: &Subject<'_>, usage: &mut Usage, shape: &str) {
+        let cost = self.shape_cost(subject, shape);
+        let price = match (cost, self.data.shape_price(shape)) {
+            (Some(_), _) => "billed at its list price",
+            (None, Some(_)) => {
+                "billed at its list price (OCPUs or memory unknown, so the cost is unknown)"
+            }
+            (None, None) => "billed, but no list price for it is known",
+        };
+        let message = format!("shape {shape} is not Always Free; {price}");
+        usage.findings.push(
+            subject
+                .finding(Kind::PaidShape, Status::Over, message)
+                .with_cost(cost),
+        );
+    }
+
+    /// The monthly cost of an instance of a paid shape: OCPU-hours and GB-hours of a flexible
+    /// shape from `shape_config`, or the OCPUs a fixed shape is named for. A stopped instance
+    /// uses no hours.
+    fn shape_cost(&self, subject: &Subject<'_>, shape: &str) -> Option<f64> {
+        let (price, size) = self.data.shape_price(shape)?;
+        let hours = self.running_hours(subject.side);
+        match size {
+            ShapeSize::Fixed(ocpus) => Some(price.ocpu.monthly(ocpus, hours)),
+            ShapeSize::Flexible => {
+                let ocpus = number(subject.side.attr(&config_path("ocpus")))?;
+                let memory = number(subject.side.attr(&config_path("memory_in_gbs")))?;
+                let memory_cost = price.memory_gb.as_ref()?.monthly(memory, hours);
+                Some(price.ocpu.monthly(ocpus, hours) + memory_cost)
+            }
+        }
+    }
+
+    /// Hours in the month an instance runs: none when it is stopped.
+    fn running_hours(&self, side: &Side) -> f64 {
+        if side.str("state") == Some("STOPPED") {
+            0.0
+        } else {
+            self.hours_per_month
+        }
+    }
+
     fn a1(&self, subject: &Subject<'_>, usage: &mut Usage) {
         usage.add("a1.instances", Amount::exact(1.0));
         let ocpus = quantity(
@@ -162,11 +212,7 @@ impl<'a> Rules<'a> {
             &config_path("memory_in_gbs"),
             Fallback::AtLeast(1.0),
         );
-        let hours = if subject.side.str("state") == Some("STOPPED") {
-            0.0
-        } else {
-            self.hours_per_month
-        };
+        let hours = self.running_hours(subject.side);
         usage.add("a1.ocpu_hours", ocpus.times(hours));
         usage.add("a1.memory_gb_hours", memory.times(hours));
     }
@@ -221,9 +267,19 @@ impl<'a> Rules<'a> {
     }
 
     fn object(&self, subject: &Subject<'_>, usage: &mut Usage) {
-        let bytes = match subject.side.attr(&[Step::Key("content")]) {
-            Attr::Known(Value::String(content)) => Amount::exact(content.len() as f64),
-            _ => quantity(
+        let bytes = match object_size(subject.side, &self.source_dir) {
+            ObjectSize::Known(bytes) => Amount::exact(bytes),
+            ObjectSize::MissingSource(path) => {
+                let message = format!(
+                    "source: no file {} to measure (relative paths are read from --chdir, default the current directory); counted as at least 0 bytes",
+                    path.display()
+                );
+                usage
+                    .findings
+                    .push(subject.finding(Kind::UnknownValue, Status::Unknown, message));
+                Amount::at_least(0.0)
+            }
+            ObjectSize::Unknown => quantity(
                 subject,
                 usage,
                 &[Step::Key("content_length")],
@@ -248,6 +304,70 @@ impl<'a> Rules<'a> {
         let managed = self.managed_object_bytes.get(name).copied().unwrap_or(0.0);
         let tier = subject.side.str("storage_tier").unwrap_or("Standard");
         add_object_storage(usage, tier, Amount::exact((measured - managed).max(0.0)));
+    }
+
+    /// An Always Free NoSQL table (`is_auto_reclaimable`) counts against the three allowed; a
+    /// regular table is billed for the capacity it provisions.
+    fn nosql_table(&self, subject: &Subject<'_>, usage: &mut Usage) {
+        match subject.side.attr(&[Step::Key("is_auto_reclaimable")]) {
+            Attr::Known(Value::Bool(true)) => usage.add("db.nosql_tables", Amount::exact(1.0)),
+            Attr::Unknown => usage.findings.push(subject.finding(
+                Kind::UnknownValue,
+                Status::Unknown,
+                "is_auto_reclaimable: unknown until apply",
+            )),
+            _ => {
+                let (cost, how) = self.nosql_cost(subject.side);
+                let message = format!(
+                    "regular NoSQL table (is_auto_reclaimable is not true): not Always Free; {how}"
+                );
+                usage.findings.push(
+                    subject
+                        .finding(Kind::PaidDatabase, Status::Over, message)
+                        .with_cost(cost),
+                );
+            }
+        }
+    }
+
+    /// The monthly cost of a regular NoSQL table's provisioned capacity, and how it was found.
+    fn nosql_cost(&self, side: &Side) -> (Option<f64>, &'static str) {
+        let limit = |key| side.attr(&[Step::Key("table_limits"), Step::Index(0), Step::Key(key)]);
+        if matches!(limit("capacity_mode"), Attr::Known(Value::String(m)) if m == "ON_DEMAND") {
+            return (
+                None,
+                "an on-demand table is billed for the reads and writes it serves, which a plan cannot tell",
+            );
+        }
+        let prices = &self.data.prices;
+        let parts = [
+            (
+                number(limit("max_read_units")),
+                &prices.nosql_read_unit_month,
+            ),
+            (
+                number(limit("max_write_units")),
+                &prices.nosql_write_unit_month,
+            ),
+            (
+                number(limit("max_storage_in_gbs")),
+                &prices.nosql_storage_gb_month,
+            ),
+        ];
+        let cost: Option<f64> = parts
+            .iter()
+            .map(|(units, price)| units.map(|u| price.monthly(u, self.hours_per_month)))
+            .sum();
+        match cost {
+            Some(cost) => (
+                Some(cost),
+                "billed for its provisioned read units, write units and storage",
+            ),
+            None => (
+                None,
+                "billed for its provisioned capacity, but table_limits is not known, so the cost is unknown",
+            ),
+        }
     }
 
     fn load_balancer(&self, subject: &Subject<'_>, usage: &mut Usage) {
@@ -317,6 +437,37 @@ impl<'a> Rules<'a> {
             Status::Info,
             "the upload counts against Object Storage until deleted; an instance from the image needs a boot volume of at least its virtual size",
         ));
+    }
+}
+
+/// How many bytes an `oci_objectstorage_object` holds, as far as its attributes tell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ObjectSize {
+    /// Known: its inline `content`, its `content_length`, or the length of its `source` file.
+    Known(f64),
+    /// Its `source` file is not there to measure (the path as resolved).
+    MissingSource(PathBuf),
+    /// Not known until apply.
+    Unknown,
+}
+
+/// The size of an object: inline `content`, then a known `content_length`, then the length
+/// of the `source` file it uploads, resolved against `source_dir` when relative (OpenTofu
+/// reads it relative to the directory it runs in).
+pub fn object_size(side: &Side, source_dir: &Path) -> ObjectSize {
+    if let Attr::Known(Value::String(content)) = side.attr(&[Step::Key("content")]) {
+        return ObjectSize::Known(content.len() as f64);
+    }
+    if let Some(bytes) = number(side.attr(&[Step::Key("content_length")])).filter(|n| *n >= 0.0) {
+        return ObjectSize::Known(bytes);
+    }
+    let Attr::Known(Value::String(path)) = side.attr(&[Step::Key("source")]) else {
+        return ObjectSize::Unknown;
+    };
+    let path = source_dir.join(path);
+    match std::fs::metadata(&path) {
+        Ok(meta) if meta.is_file() => ObjectSize::Known(meta.len() as f64),
+        _ => ObjectSize::MissingSource(path),
     }
 }
 
@@ -573,6 +724,7 @@ mod tests {
             (usage.findings[0].kind, usage.findings[0].status),
             (Kind::PaidShape, Status::Over)
         );
+        assert_eq!(usage.findings[0].cost_usd, None, "no shape_config, no cost");
         let unknown = usage_of("oci_containerengine_cluster", json!({}), Value::Null);
         assert_eq!(unknown.findings[0].kind, Kind::UnknownResourceType);
         assert!(
@@ -590,6 +742,120 @@ mod tests {
                 .usage("null_resource", "a", "b", &Side::known(json!({})))
                 .is_none()
         );
+    }
+
+    fn shape_cost(values: Value) -> Option<f64> {
+        let usage = usage_of("oci_core_instance", values, Value::Null);
+        let finding = usage
+            .findings
+            .iter()
+            .find(|f| f.kind == Kind::PaidShape)
+            .unwrap();
+        assert_eq!(finding.status, Status::Over);
+        finding.cost_usd
+    }
+
+    #[test]
+    fn paid_shapes_cost_their_list_price() {
+        let boot = json!([{"source_type": "bootVolume"}]);
+        let flex = shape_cost(
+            json!({"shape": "VM.Standard.E4.Flex", "source_details": boot,
+                                     "shape_config": [{"ocpus": 2, "memory_in_gbs": "16"}]}),
+        );
+        assert!((flex.unwrap() - 744.0 * (2.0 * 0.025 + 16.0 * 0.0015)).abs() < 1e-9);
+        let fixed = shape_cost(json!({"shape": "VM.Standard.E2.2", "source_details": boot}));
+        assert!((fixed.unwrap() - 744.0 * 2.0 * 0.03).abs() < 1e-9);
+        let stopped = shape_cost(
+            json!({"shape": "VM.Standard.E2.2", "state": "STOPPED", "source_details": boot}),
+        );
+        assert_eq!(stopped, Some(0.0));
+        let no_config = usage_of(
+            "oci_core_instance",
+            json!({"shape": "VM.Standard.E5.Flex", "source_details": boot}),
+            json!({"shape_config": true}),
+        );
+        assert_eq!(no_config.findings[0].cost_usd, None);
+        assert!(no_config.findings[0].message.contains("cost is unknown"));
+        let gpu = usage_of(
+            "oci_core_instance",
+            json!({"shape": "BM.GPU.H100.8", "source_details": boot}),
+            Value::Null,
+        );
+        assert!(gpu.findings[0].message.contains("no list price"));
+        assert_eq!(gpu.findings[0].cost_usd, None);
+    }
+
+    #[test]
+    fn nosql_tables_are_always_free_or_billed_for_capacity() {
+        let free = usage_of(
+            "oci_nosql_table",
+            json!({"is_auto_reclaimable": true}),
+            Value::Null,
+        );
+        assert_eq!(amount(&free, "db.nosql_tables"), Amount::exact(1.0));
+        assert!(free.findings.is_empty());
+        let limits = |mode: &str| json!([{"max_read_units": 100, "max_write_units": "10", "max_storage_in_gbs": 5, "capacity_mode": mode}]);
+        let provisioned = usage_of(
+            "oci_nosql_table",
+            json!({"is_auto_reclaimable": false, "table_limits": limits("PROVISIONED")}),
+            Value::Null,
+        );
+        assert!(provisioned.amounts.is_empty());
+        let finding = &provisioned.findings[0];
+        assert_eq!(
+            (finding.kind, finding.status),
+            (Kind::PaidDatabase, Status::Over)
+        );
+        let expected = 100.0 * 0.0064 + 10.0 * 0.1254 + 5.0 * 0.066;
+        assert!((finding.cost_usd.unwrap() - expected).abs() < 1e-9);
+        let on_demand = usage_of(
+            "oci_nosql_table",
+            json!({"table_limits": limits("ON_DEMAND")}),
+            Value::Null,
+        );
+        assert_eq!(on_demand.findings[0].cost_usd, None);
+        assert!(on_demand.findings[0].message.contains("on-demand"));
+        let unknown = usage_of(
+            "oci_nosql_table",
+            json!({}),
+            json!({"is_auto_reclaimable": true}),
+        );
+        assert_eq!(unknown.findings[0].status, Status::Unknown);
+    }
+
+    #[test]
+    fn objects_uploaded_from_files_are_sized_by_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("talos.raw"), vec![0u8; 3000]).unwrap();
+        let data = LimitsData::embedded().unwrap();
+        let rules = Rules::new(&data, 744.0).with_source_dir(dir.path());
+        let object = |values: Value| {
+            let side = Side {
+                values,
+                unknown: json!({"content_length": true}),
+            };
+            rules
+                .usage("oci_objectstorage_object", "o", "p.json", &side)
+                .unwrap()
+        };
+        let found = object(json!({"source": "talos.raw"}));
+        assert_eq!(
+            amount(&found, "object.standard_gb"),
+            Amount::exact(3000.0 / GIB)
+        );
+        assert!(found.findings.is_empty());
+        let absolute = dir.path().join("talos.raw");
+        let found = object(json!({"source": absolute.to_str().unwrap()}));
+        assert!(amount(&found, "object.storage_gb").exact);
+        let missing = object(json!({"source": "gone.raw"}));
+        assert_eq!(amount(&missing, "object.storage_gb"), Amount::at_least(0.0));
+        assert_eq!(missing.findings[0].kind, Kind::UnknownValue);
+        assert!(missing.findings[0].message.contains("gone.raw"));
+        let unknown_path = Side {
+            values: json!({}),
+            unknown: json!({"source": true, "content_length": true}),
+        };
+        assert_eq!(object_size(&unknown_path, dir.path()), ObjectSize::Unknown);
     }
 
     #[test]

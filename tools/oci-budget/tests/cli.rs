@@ -479,10 +479,341 @@ fn paid_shapes_and_load_balancers_are_over() {
             ("unknown_resource_type", "unknown")
         ]
     );
+    let shape = of_type(&out, "finding")[0];
+    let cost = shape["cost_usd"].as_f64().unwrap();
+    assert!(
+        (cost - 744.0 * (4.0 * 0.03 + 64.0 * 0.002)).abs() < 1e-9,
+        "{cost}"
+    );
+    let lb = of_type(&out, "finding")[1];
+    let cost = lb["cost_usd"].as_f64().unwrap();
+    assert!(
+        (cost - 744.0 * (0.0113 + 100.0 * 0.0001)).abs() < 1e-9,
+        "{cost}"
+    );
+    assert_eq!(summary(&out)["cost_complete"], true);
+    let total = summary(&out)["monthly_cost_usd"].as_f64().unwrap();
+    assert!((total - 184.512 - 15.8472).abs() < 1e-6, "{total}");
+}
+
+/// A plan with a GPU shape (no list price known) and a second MySQL DB system (price not
+/// known either): the cost is a lower bound in every output format.
+fn plan_with_unpriced_parts() -> String {
+    plan(vec![
+        create(
+            "oci_core_instance.gpu",
+            "oci_core_instance",
+            json!({"shape": "BM.GPU.H100.8", "source_details": [{"source_type": "image", "boot_volume_size_in_gbs": "250"}]}),
+        ),
+        create(
+            "oci_mysql_mysql_db_system.a",
+            "oci_mysql_mysql_db_system",
+            json!({}),
+        ),
+        create(
+            "oci_mysql_mysql_db_system.b",
+            "oci_mysql_mysql_db_system",
+            json!({}),
+        ),
+    ])
+}
+
+#[test]
+fn unknown_prices_are_visible_in_every_format() {
+    let text = plan_with_unpriced_parts();
+    let out = run(&AS_OF, &text, 1);
+    let summary = summary(&out);
+    assert_eq!(summary["cost_complete"], false);
     assert_eq!(
-        summary(&out)["cost_complete"],
-        false,
-        "a paid shape has no embedded price"
+        summary["costs_unknown"],
+        json!(["db.mysql", "oci_core_instance.gpu"])
+    );
+    assert!((summary["monthly_cost_usd"].as_f64().unwrap() - 50.0 * 0.0255).abs() < 1e-9);
+    assert_eq!(line(&out, "db.mysql")["cost_usd"], Value::Null);
+    let render = |format: &str| {
+        let output = cargo_bin_cmd!("oci-budget")
+            .args(["--output", format, "--as-of", "2026-11-22"])
+            .write_stdin(text.clone())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    for format in ["table", "markdown"] {
+        let report = render(format);
+        assert!(
+            report.contains(
+                "at least $1.27/month (no list price for db.mysql, oci_core_instance.gpu)"
+            ),
+            "{format}: {report}"
+        );
+        let gpu = report.lines().find(|l| l.contains("paid_shape")).unwrap();
+        assert!(gpu.contains("unknown"), "{format}: {gpu}");
+    }
+    let csv = render("csv");
+    assert!(
+        csv.contains("\ndb.mysql,2,1,DB systems,-1,over,0,2,unknown\n"),
+        "{csv}"
+    );
+    assert!(csv.ends_with("\ntotal,,,,,over,,,>=1.27\n"), "{csv}");
+}
+
+#[test]
+fn excess_that_costs_nothing_is_over_at_zero_cost() {
+    let nlb = "oci_network_load_balancer_network_load_balancer";
+    let text = plan(vec![
+        create(&format!("{nlb}.a"), nlb, json!({})),
+        create(&format!("{nlb}.b"), nlb, json!({})),
+        create("oci_core_ipsec.vpn", "oci_core_ipsec", json!({})),
+    ]);
+    let out = run(&AS_OF, &text, 1);
+    let line = line(&out, "net.nlb");
+    assert_eq!(
+        (
+            line["status"].as_str(),
+            line["over"].as_str(),
+            line["cost_usd"].as_f64()
+        ),
+        (Some("over"), Some("no_charge"), Some(0.0))
+    );
+    assert!(line["note"].as_str().unwrap().contains("no-cost"));
+    assert_eq!(summary(&out)["cost_complete"], true);
+    assert_eq!(summary(&out)["monthly_cost_usd"], json!(0.0));
+}
+
+#[test]
+fn usage_over_time_is_not_assessed_but_reported() {
+    let out = run(&AS_OF, &plan(vec![]), 0);
+    let requests = line(&out, "object.requests");
+    assert_eq!(
+        (
+            requests["status"].as_str(),
+            &requests["used"],
+            &requests["cost_usd"]
+        ),
+        (Some("not_assessed"), &Value::Null, &Value::Null)
+    );
+    assert_eq!(
+        line(&out, "net.outbound_transfer_gb")["limit"],
+        json!(10240.0)
+    );
+    assert_eq!(
+        summary(&out)["not_assessed"],
+        json!(["object.requests", "net.outbound_transfer_gb"])
+    );
+    assert_eq!(summary(&out)["cost_complete"], true);
+    let paid = run(
+        &["--account", "paid", "--as-of", "2026-11-22"],
+        &plan(vec![]),
+        0,
+    );
+    assert_eq!(
+        summary(&paid)["not_assessed"],
+        json!([
+            "object.requests",
+            "net.outbound_transfer_gb",
+            "object.infrequent_access_retrieval_gb"
+        ])
+    );
+    let table = cargo_bin_cmd!("oci-budget")
+        .args(["-o", "table", "--as-of", "2026-11-22"])
+        .write_stdin(plan(vec![]))
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("object.requests") && l.contains("not_assessed")),
+        "{table}"
+    );
+    assert!(
+        table.contains("not assessed (usage over time): object.requests, net.outbound_transfer_gb"),
+        "{table}"
+    );
+}
+
+#[test]
+fn volume_backups_beyond_five_are_refused() {
+    let backups: Vec<Value> = (0..6)
+        .map(|i| {
+            let kind = if i % 2 == 0 {
+                "oci_core_volume_backup"
+            } else {
+                "oci_core_boot_volume_backup"
+            };
+            change(
+                &format!("{kind}.b[{i}]"),
+                kind,
+                &["create"],
+                Value::Null,
+                json!({"type": "FULL"}),
+                json!({"size_in_gbs": true, "unique_size_in_gbs": true}),
+            )
+        })
+        .collect();
+    let out = run(&AS_OF, &plan(backups[..5].to_vec()), 0);
+    assert_eq!(line(&out, "block.backups")["status"], "at_limit");
+    let out = run(&AS_OF, &plan(backups), 1);
+    let line = line(&out, "block.backups");
+    assert_eq!(
+        (
+            line["used"].as_f64(),
+            line["status"].as_str(),
+            line["over"].as_str()
+        ),
+        (Some(6.0), Some("over"), Some("refused"))
+    );
+}
+
+#[test]
+fn autonomous_databases_count_only_when_free_tier() {
+    let adb = "oci_database_autonomous_database";
+    let free = |name: &str| {
+        create(
+            &format!("{adb}.{name}"),
+            adb,
+            json!({"is_free_tier": true, "db_workload": "OLTP"}),
+        )
+    };
+    let out = run(&AS_OF, &plan(vec![free("a"), free("b")]), 0);
+    assert_eq!(line(&out, "db.autonomous")["status"], "at_limit");
+    let out = run(&AS_OF, &plan(vec![free("a"), free("b"), free("c")]), 1);
+    assert_eq!(line(&out, "db.autonomous")["status"], "over");
+    assert_eq!(line(&out, "db.autonomous")["over"], "refused");
+    let paid = create(
+        &format!("{adb}.paid"),
+        adb,
+        json!({"is_free_tier": false, "compute_count": 2}),
+    );
+    let out = run(&AS_OF, &plan(vec![free("a"), paid]), 1);
+    assert_eq!(line(&out, "db.autonomous")["used"], json!(1.0));
+    let finding = of_type(&out, "finding")[0];
+    assert_eq!(
+        (finding["kind"].as_str(), finding["status"].as_str()),
+        (Some("paid_database"), Some("over"))
+    );
+}
+
+#[test]
+fn resources_with_missing_attributes_are_findings() {
+    let text = plan(vec![
+        create(
+            "oci_core_instance.noshape",
+            "oci_core_instance",
+            json!({"source_details": [{"source_type": "image", "boot_volume_size_in_gbs": "50"}]}),
+        ),
+        create(
+            "oci_load_balancer_load_balancer.lb",
+            "oci_load_balancer_load_balancer",
+            json!({"shape": "flexible"}),
+        ),
+        create("oci_core_boot_volume.b", "oci_core_boot_volume", json!({})),
+    ]);
+    let out = run(&AS_OF, &text, 1);
+    let kinds: Vec<(&str, &str, &str)> = of_type(&out, "finding")
+        .iter()
+        .map(|f| {
+            (
+                f["address"].as_str().unwrap(),
+                f["kind"].as_str().unwrap(),
+                f["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("oci_core_instance.noshape", "invalid_value", "unknown"),
+            (
+                "oci_load_balancer_load_balancer.lb",
+                "unknown_value",
+                "unknown"
+            ),
+            ("oci_core_boot_volume.b", "unknown_value", "unknown"),
+        ]
+    );
+    assert_eq!(line(&out, "block.total_gb")["used"], json!(97.0));
+    assert_eq!(summary(&out)["status"], "unknown");
+}
+
+#[test]
+fn objects_uploaded_from_files_are_read_from_chdir() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("images")).unwrap();
+    let image = std::fs::File::create(dir.path().join("images/talos.raw")).unwrap();
+    image.set_len(21 << 30).unwrap();
+    let upload = |source: &str| {
+        plan(vec![change(
+            "oci_objectstorage_object.talos",
+            "oci_objectstorage_object",
+            &["create"],
+            Value::Null,
+            json!({"bucket": "images", "object": "talos.raw", "source": source, "storage_tier": "Standard"}),
+            json!({"content_length": true, "id": true}),
+        )])
+    };
+    let chdir = [
+        "--chdir",
+        dir.path().to_str().unwrap(),
+        "--as-of",
+        "2026-11-22",
+    ];
+    let out = run(&chdir, &upload("images/talos.raw"), 1);
+    let object = line(&out, "object.storage_gb");
+    assert_eq!(
+        (
+            object["used"].as_f64(),
+            object["exact"].as_bool(),
+            object["status"].as_str()
+        ),
+        (Some(21.0), Some(true), Some("over"))
+    );
+    let out = run(&chdir, &upload("images/missing.raw"), 1);
+    assert_eq!(line(&out, "object.storage_gb")["status"], "unknown");
+    let finding = of_type(&out, "finding")[0];
+    assert!(
+        finding["message"].as_str().unwrap().contains("missing.raw"),
+        "{finding}"
+    );
+    let output = cargo_bin_cmd!("oci-budget")
+        .args(["--as-of", "2026-11-22"])
+        .current_dir(dir.path())
+        .write_stdin(upload("images/talos.raw"))
+        .output()
+        .unwrap();
+    let out = records(&output.stdout);
+    assert_eq!(
+        line(&out, "object.storage_gb")["used"],
+        json!(21.0),
+        "relative to the current directory by default"
+    );
+}
+
+#[test]
+fn regular_nosql_tables_cost_their_capacity() {
+    let table = |name: &str, free: bool| {
+        create(
+            &format!("oci_nosql_table.{name}"),
+            "oci_nosql_table",
+            json!({"name": name, "is_auto_reclaimable": free,
+                   "table_limits": [{"max_read_units": 50, "max_write_units": 50, "max_storage_in_gbs": 25, "capacity_mode": "PROVISIONED"}]}),
+        )
+    };
+    let text = plan(vec![
+        table("a", true),
+        table("b", true),
+        table("c", true),
+        table("d", false),
+    ]);
+    let out = run(&AS_OF, &text, 1);
+    assert_eq!(line(&out, "db.nosql_tables")["status"], "at_limit");
+    let finding = of_type(&out, "finding")[0];
+    assert_eq!(finding["address"], "oci_nosql_table.d");
+    let cost = finding["cost_usd"].as_f64().unwrap();
+    assert!(
+        (cost - (50.0 * 0.0064 + 50.0 * 0.1254 + 25.0 * 0.066)).abs() < 1e-9,
+        "{cost}"
     );
 }
 

@@ -19,6 +19,7 @@ fuzz_target!(|bytes: &[u8]| {
         account: Account::Free,
         hours_per_month: 744.0,
         home_region: Some("eu-frankfurt-1".to_string()),
+        source_dir: std::path::PathBuf::from("."),
     };
     let budget = oci_budget::judge_inputs(&data, &settings, inputs, None);
     let _ = oci_budget::report::summarize(&budget, &settings, &data.compiled);
