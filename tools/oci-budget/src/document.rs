@@ -1,9 +1,9 @@
 //! Reading inputs: every JSON value of every source, recognised by its shape (plan, state,
 //! `oci` CLI listing, `qcow-size` record), with errors located at the value they are about.
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, bail};
 use serde_json::{Map, Value};
-use shared::input::{Source, json_error, line_column};
+use shared::input::{Located, Source, json_values_located, located};
 
 use crate::change::Change;
 use crate::finding::Finding;
@@ -53,19 +53,11 @@ pub fn read_sources(sources: &[Source]) -> Result<Inputs> {
 
 /// Reads every JSON value of one source's bytes into `inputs`.
 pub fn read_bytes(name: &str, bytes: &[u8], inputs: &mut Inputs) -> Result<()> {
-    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
-    loop {
-        let start = stream.byte_offset() + leading_whitespace(&bytes[stream.byte_offset()..]);
-        let Some(item) = stream.next() else { break };
-        let value = item.map_err(|e| json_error(name, &e))?;
-        let (line, column) = line_column(bytes, start);
-        read_value(value, name, inputs).map_err(|e| anyhow!("{name}:{line}:{column}: {e}"))?;
+    for item in json_values_located::<Value>(name, bytes) {
+        let Located { start, value, .. } = item?;
+        read_value(value, name, inputs).map_err(|e| located(name, bytes, start, e))?;
     }
     Ok(())
-}
-
-fn leading_whitespace(bytes: &[u8]) -> usize {
-    bytes.iter().take_while(|b| b.is_ascii_whitespace()).count()
 }
 
 /// Recognises one value and adds what it holds.
