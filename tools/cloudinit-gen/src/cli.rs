@@ -44,8 +44,10 @@ pub struct Cli {
     #[arg(long)]
     pub oci: bool,
     /// Print the flat string map the OpenTofu/Terraform `external` data source expects, for one
-    /// spec: a file operand, or the query on standard input as `{"spec": "<JSON spec>"}`.
-    #[arg(long, conflicts_with_all = ["out_dir", "iso", "vfat", "oci", "proxmox_snippets"])]
+    /// spec: a file operand, or the query on standard input as `{"spec": "<JSON spec>"}`. With
+    /// --oci, the map also holds `oci_user_data` and `oci_metadata_bytes`, and the run exits 1
+    /// (failing the plan) when the metadata is over OCI's limit.
+    #[arg(long, conflicts_with_all = ["out_dir", "iso", "vfat", "proxmox_snippets"])]
     pub tf_external: bool,
     /// Write Proxmox snippets <hostname>-user.yaml, -network.yaml and -meta.yaml to DIR, for
     /// `qm set --cicustom`.
@@ -62,12 +64,18 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check existing seeds: directories, ISO 9660 or FAT images, or OCI metadata JSON. Prints one
-    /// `finding` record per problem and a `summary`; exits 1 when there are findings.
+    /// Check existing seeds: directories, ISO 9660 or FAT images, or OCI metadata JSON. Every
+    /// MIME part is checked as what cloud-init takes it for; cloud-config keys against
+    /// cloud-init's schema; scripts with `-n` of the shell they name and `runcmd`/`bootcmd`
+    /// with `sh -n` (syntax only, nothing runs). Prints one `finding` record per problem and a
+    /// `summary`; exits 1 when there are findings.
     Lint {
         /// Seed directories, images or OCI metadata files.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Output format and layout.
+        #[command(flatten)]
+        output: OutputArgs,
     },
 }
 
@@ -95,23 +103,31 @@ pub const MANUAL: Manual = Manual {
             command: "cloudinit-gen --oci node.json | jq '{user_data, ssh_authorized_keys}' > metadata.json",
         },
         Example {
-            description: "OpenTofu: data \"external\" \"seed\" { program = [\"cloudinit-gen\", \"--tf-external\"], query = { spec = jsonencode(var.node) } }; the same call by hand:",
-            command: "jq -n --arg spec \"$(cat node.json)\" '{spec: $spec}' | cloudinit-gen --tf-external | jq -r .user_data_base64",
+            description: "OpenTofu on OCI: data \"external\" \"seed\" { program = [\"cloudinit-gen\", \"--tf-external\", \"--oci\"], query = { spec = jsonencode(var.node) } } gives metadata = { user_data = data.external.seed.result.oci_user_data, ssh_authorized_keys = data.external.seed.result.ssh_authorized_keys }, and fails the plan over 32,000 bytes; the same call by hand:",
+            command: "jq -n --arg spec \"$(cat node.json)\" '{spec: $spec}' | cloudinit-gen --tf-external --oci | jq -r .oci_metadata_bytes",
         },
         Example {
             description: "Check a seed made elsewhere (directory, ISO, vfat or OCI metadata JSON).",
             command: "cloudinit-gen lint seed.iso seed-dir/ metadata.json | jq -r 'select(.type == \"finding\") | .message'",
         },
         Example {
+            description: "The same findings as a table for people.",
+            command: "cloudinit-gen lint --output table seed.iso",
+        },
+        Example {
             description: "Talos on NoCloud: the machine config becomes user-data verbatim.",
             command: "jq -n --rawfile c controlplane.yaml '{hostname: \"cp-0\", talos_machine_config: $c}' | cloudinit-gen --iso cp-0.iso",
+        },
+        Example {
+            description: "Talos on Proxmox: the machine config as the user= snippet (Proxmox's own user-data never configures Talos).",
+            command: "jq -n --rawfile c controlplane.yaml '{hostname: \"cp-0\", talos_machine_config: $c}' | cloudinit-gen --proxmox-snippets /var/lib/vz/snippets | jq -r 'select(.type == \"proxmox_cicustom\") | .cicustom' | xargs qm set 201 --cicustom",
         },
     ],
     exit_status: &[
         (0, "the seed was generated (and written where asked)"),
         (
             1,
-            "the seed was generated but does not fit: OCI metadata over 32,000 bytes",
+            "the answer is no: OCI metadata over 32,000 bytes (--oci, also with --tf-external), or lint found problems",
         ),
         (
             2,

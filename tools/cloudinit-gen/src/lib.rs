@@ -4,6 +4,7 @@
 //! snippets.
 
 pub mod cli;
+pub mod codec;
 pub mod iso9660;
 pub mod lint;
 pub mod mime;
@@ -25,9 +26,10 @@ pub mod yaml;
 
 use anyhow::{Result, bail};
 use shared::Exit;
+use shared::cli::{OutputArgs, OutputFormat};
 use shared::input::Source;
 
-use crate::records::Output;
+use crate::records::{Layout, Output};
 use crate::seed::Seed;
 
 /// The volume label NoCloud looks for.
@@ -35,8 +37,13 @@ pub const LABEL: &str = "cidata";
 
 /// Runs `cloudinit-gen` with parsed arguments.
 pub fn run(cli: &cli::Cli) -> Result<Exit> {
-    if let Some(cli::Command::Lint { paths }) = &cli.command {
-        return lint_paths(cli, paths);
+    if let Some(cli::Command::Lint { paths, output }) = &cli.command {
+        return lint_paths(*output, paths);
+    }
+    if cli.tf_external && cli.output.output != OutputFormat::Json {
+        bail!(
+            "--tf-external prints the JSON object the external data source reads; --output does not apply"
+        );
     }
     let seeds = if cli.tf_external {
         read_tf_query(&cli.inputs)?
@@ -53,14 +60,34 @@ pub fn run(cli: &cli::Cli) -> Result<Exit> {
             seeds.len()
         );
     }
-    let mut out = Output::new(cli.output);
-    if cli.tf_external {
-        out.write(&oci::tf_external(&seeds[0]))?;
-        out.finish()?;
-        return Ok(Exit::Success);
-    }
-    let exit = records::emit(cli, &seeds, &mut out)?;
+    let mut out = Output::new(cli.output, Layout::Files);
+    let exit = if cli.tf_external {
+        tf_external(&seeds[0], cli.oci, &mut out)?
+    } else {
+        records::emit(cli, &seeds, &mut out)?
+    };
     out.finish()?;
+    Ok(exit)
+}
+
+/// Prints the `external` data source result; with `oci`, also the OCI metadata values, and
+/// the exit is `No` (the plan fails) when they exceed OCI's limit.
+fn tf_external(seed: &Seed, oci: bool, out: &mut Output) -> Result<Exit> {
+    let mut map = oci::tf_external(seed);
+    let mut exit = Exit::Success;
+    if oci {
+        let record = oci::metadata(seed)?;
+        if !record.fits {
+            record.warn_over_limit();
+            exit = Exit::No;
+        }
+        map.insert("oci_user_data".into(), record.user_data);
+        map.insert(
+            "oci_metadata_bytes".into(),
+            record.metadata_bytes.to_string(),
+        );
+    }
+    out.write(&map)?;
     Ok(exit)
 }
 
@@ -112,11 +139,11 @@ struct LintSummary {
 }
 
 /// Lints every path; exit 1 when anything was found.
-fn lint_paths(cli: &cli::Cli, paths: &[std::path::PathBuf]) -> Result<Exit> {
-    let mut out = Output::new(cli.output);
+fn lint_paths(output: OutputArgs, paths: &[std::path::PathBuf]) -> Result<Exit> {
+    let mut out = Output::new(output, Layout::Findings);
     let mut total = 0;
     for path in paths {
-        let findings = lint::lint_path(path)?;
+        let findings = lint::lint_path(path, lint::Options::default())?;
         total += findings.len();
         for finding in &findings {
             out.write(finding)?;

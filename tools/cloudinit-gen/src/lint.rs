@@ -1,18 +1,23 @@
 //! `lint`: the checks behind generation, run on seeds that already exist, one `finding`
-//! record per problem cloud-init would hide (ignored parts, replaced lists, plain-text
-//! passwords, DHCP fallback, mis-rendered routes, unreadable labels).
+//! record per problem cloud-init would hide (ignored parts and keys, replaced lists,
+//! plain-text passwords, scripts that do not parse, DHCP fallback, mis-rendered routes,
+//! unreadable labels).
 
-use std::io::Read as _;
+mod cloudconfig;
+mod keys;
+mod multipart;
+mod network;
+mod shell;
+
 use std::path::Path;
 
 use anyhow::Result;
-use flate2::read::GzDecoder;
 use serde::Serialize;
 use serde_yaml_ng::Value;
 
 use crate::oci::METADATA_LIMIT_BYTES;
 use crate::seedread::{self, SeedFiles};
-use crate::{password, sshkey};
+use crate::{codec, sshkey};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -42,53 +47,87 @@ pub struct Finding {
     pub message: String,
 }
 
-/// Collects findings for one seed file.
+/// What `lint` may do besides reading the seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Run the shell a script names with `-n` (syntax only, nothing is executed), and `sh -n`
+    /// on `runcmd` and `bootcmd`.
+    pub shell_syntax: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { shell_syntax: true }
+    }
+}
+
+/// Collects findings for one seed file (or one part of it).
 struct Sink<'a> {
     source: &'a str,
     file: &'a str,
+    /// Where in the file, such as `part 2`; prefixed to messages.
+    context: Option<String>,
+    options: Options,
     out: &'a mut Vec<Finding>,
 }
 
 impl Sink<'_> {
     fn add(&mut self, check: &'static str, severity: Severity, message: impl Into<String>) {
+        let message = match &self.context {
+            Some(context) => format!("{context}: {}", message.into()),
+            None => message.into(),
+        };
         self.out.push(Finding {
             kind: "finding",
             source: self.source.to_string(),
             file: self.file.to_string(),
             check,
             severity,
-            message: message.into(),
+            message,
         });
+    }
+
+    /// A sink for a part of the same file, with its own context.
+    fn part(&mut self, context: String) -> Sink<'_> {
+        Sink {
+            source: self.source,
+            file: self.file,
+            context: Some(context),
+            options: self.options,
+            out: self.out,
+        }
     }
 }
 
 /// Reads the seed at `path` and returns its findings; an unreadable path is an error.
-pub fn lint_path(path: &Path) -> Result<Vec<Finding>> {
+pub fn lint_path(path: &Path, options: Options) -> Result<Vec<Finding>> {
     let seed = seedread::read(path)?;
-    Ok(lint_seed(&path.display().to_string(), &seed))
+    Ok(lint_seed(&path.display().to_string(), &seed, options))
 }
 
 /// The findings of a seed already read.
-pub fn lint_seed(source: &str, seed: &SeedFiles) -> Vec<Finding> {
+pub fn lint_seed(source: &str, seed: &SeedFiles, options: Options) -> Vec<Finding> {
     let mut out = Vec::new();
-    container(
-        &mut Sink {
-            source,
-            file: "-",
-            out: &mut out,
-        },
-        seed,
-    );
+    let mut sink = Sink {
+        source,
+        file: "-",
+        context: None,
+        options,
+        out: &mut out,
+    };
+    container(&mut sink, seed);
     for (name, data) in &seed.files {
         let mut sink = Sink {
             source,
             file: name,
+            context: None,
+            options,
             out: &mut out,
         };
         match name.as_str() {
             "user-data" | "vendor-data" => user_data(&mut sink, data),
             "meta-data" => meta_data(&mut sink, data),
-            "network-config" => network_config(&mut sink, data),
+            "network-config" => network::check(&mut sink, data),
             _ => {}
         }
     }
@@ -136,32 +175,30 @@ fn container(sink: &mut Sink<'_>, seed: &SeedFiles) {
         }
     }
     if let Some(keys) = &seed.ssh_keys {
-        for (i, key) in keys
-            .lines()
-            .enumerate()
-            .filter(|(_, k)| !k.trim().is_empty())
-        {
-            if let Err(err) = sshkey::check(key) {
-                sink.add(
-                    "ssh_key_invalid",
-                    Severity::Error,
-                    format!("ssh_authorized_keys line {}: {err}", i + 1),
-                );
-            }
+        oci_keys(sink, keys);
+    }
+}
+
+fn oci_keys(sink: &mut Sink<'_>, keys: &str) {
+    let lines = keys
+        .lines()
+        .enumerate()
+        .filter(|(_, k)| !k.trim().is_empty());
+    for (i, key) in lines {
+        if let Err(err) = sshkey::check(key) {
+            sink.add(
+                "ssh_key_invalid",
+                Severity::Error,
+                format!("ssh_authorized_keys line {}: {err}", i + 1),
+            );
         }
     }
 }
 
-/// Decompresses gzip user-data (cloud-init does), up to 16 MiB.
-fn gunzip(data: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    GzDecoder::new(data)
-        .take(16 << 20)
-        .read_to_end(&mut out)
-        .ok()?;
-    Some(out)
-}
+/// user-data (and parts of it) are not decompressed past this many bytes.
+const MAX_USER_DATA_BYTES: u64 = 16 << 20;
 
+/// The text of a seed file, reporting bytes that are not UTF-8 and a leading byte order mark.
 fn text<'a>(sink: &mut Sink<'_>, data: &'a [u8]) -> Option<&'a str> {
     let Ok(text) = std::str::from_utf8(data) else {
         sink.add("not_utf8", Severity::Error, "not UTF-8 text");
@@ -171,58 +208,35 @@ fn text<'a>(sink: &mut Sink<'_>, data: &'a [u8]) -> Option<&'a str> {
         sink.add(
             "byte_order_mark",
             Severity::Error,
-            "starts with a byte order mark: the header is not recognised",
-        );
-    }
-    if text.contains("\r\n") {
-        sink.add(
-            "crlf_line_endings",
-            Severity::Warning,
-            "CRLF line endings: scripts fail with '\\r: command not found'",
+            "starts with a byte order mark: cloud-init does not recognise the header",
         );
     }
     Some(text)
 }
 
 fn user_data(sink: &mut Sink<'_>, data: &[u8]) {
-    if data.starts_with(&[0x1f, 0x8b]) {
-        match gunzip(data) {
-            Some(plain) => return user_data(sink, &plain),
-            None => {
-                return sink.add(
-                    "gzip_invalid",
-                    Severity::Error,
-                    "gzip data that does not decompress",
-                );
-            }
+    if data.starts_with(&codec::GZIP_MAGIC) {
+        match codec::gunzip(data, MAX_USER_DATA_BYTES) {
+            Ok(plain) => return user_data(sink, &plain),
+            Err(err) => return sink.add("gzip_invalid", Severity::Error, err),
         }
     }
     let Some(text) = text(sink, data) else { return };
     let body = text.trim_start_matches('\u{feff}');
-    let first = body.lines().next().unwrap_or_default().trim_end();
-    if first == "#cloud-config" {
-        cloud_config(sink, body);
-    } else if first.to_ascii_lowercase().starts_with("content-type:")
-        || first.to_ascii_lowercase().starts_with("mime-version:")
-    {
-        multipart(sink, body);
-    } else if [
-        "#!",
-        "#include",
-        "#cloud-boothook",
-        "## template: jinja",
-        "#cloud-config-archive",
-        "#part-handler",
-    ]
-    .iter()
-    .any(|p| first.starts_with(p))
-    {
-    } else if !is_talos_config(body) {
-        sink.add(
+    let first = body.lines().next().unwrap_or_default().to_ascii_lowercase();
+    if first.starts_with("content-type:") || first.starts_with("mime-version:") {
+        return mime(sink, body);
+    }
+    match multipart::type_from_start(body) {
+        Some("text/cloud-config") => cloudconfig::check(sink, body),
+        Some("text/x-shellscript") => script(sink, body),
+        Some(_) => {}
+        None if is_talos_config(body) => {}
+        None => sink.add(
             "missing_header",
             Severity::Error,
             "no #cloud-config (or other) header: cloud-init ignores this user-data",
-        );
+        ),
     }
 }
 
@@ -231,6 +245,22 @@ fn is_talos_config(text: &str) -> bool {
         .is_ok_and(|v| v.get("machine").is_some() && v.get("version").is_some())
 }
 
+/// A shell script (whole user-data or a part): CRLF line ends and the named shell's syntax.
+fn script(sink: &mut Sink<'_>, body: &str) {
+    if body.contains("\r\n") {
+        sink.add(
+            "crlf_line_endings",
+            Severity::Warning,
+            "CRLF line endings: the script fails with '\\r: command not found'",
+        );
+    }
+    let first = body.lines().next().unwrap_or_default();
+    if let (true, Some(shell)) = (sink.options.shell_syntax, shell::shell_of(first)) {
+        cloudconfig::syntax(sink, "script", shell, body.as_bytes());
+    }
+}
+
+/// Parses YAML, reporting an error with its line and column under `check`.
 fn parse_yaml(sink: &mut Sink<'_>, check: &'static str, text: &str) -> Option<Value> {
     match serde_yaml_ng::from_str::<Value>(text) {
         Ok(value) => Some(value),
@@ -239,136 +269,10 @@ fn parse_yaml(sink: &mut Sink<'_>, check: &'static str, text: &str) -> Option<Va
                 .location()
                 .map(|l| format!("{}:{}: ", l.line(), l.column()))
                 .unwrap_or_default();
-            sink.add(
-                check,
-                Severity::Error,
-                format!("{at}invalid YAML: {}", first_line(&err.to_string())),
-            );
+            let message = err.to_string();
+            let first = message.lines().next().unwrap_or_default();
+            sink.add(check, Severity::Error, format!("{at}invalid YAML: {first}"));
             None
-        }
-    }
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or_default()
-}
-
-fn cloud_config(sink: &mut Sink<'_>, text: &str) {
-    yaml11_macs(sink, text);
-    let Some(doc) = parse_yaml(sink, "yaml_invalid", text) else {
-        return;
-    };
-    if !doc.is_mapping() && !doc.is_null() {
-        sink.add(
-            "not_a_mapping",
-            Severity::Error,
-            "cloud-config must be a YAML mapping",
-        );
-        return;
-    }
-    keys(sink, "ssh_authorized_keys", doc.get("ssh_authorized_keys"));
-    if let Some(users) = doc.get("users").and_then(Value::as_sequence) {
-        if !users.iter().any(|u| u.as_str() == Some("default")) {
-            sink.add("default_user_dropped", Severity::Warning, "users has no 'default' entry: the distribution's user and its keys are not created");
-        }
-        for (i, user) in users.iter().enumerate() {
-            keys(
-                sink,
-                &format!("users[{i}].ssh_authorized_keys"),
-                user.get("ssh_authorized_keys"),
-            );
-            user_passwords(sink, i, user);
-        }
-    }
-    if let Some(p) = doc.get("password").and_then(Value::as_str) {
-        if password::check_hash(p).is_err() {
-            sink.add(
-                "password_plain_text",
-                Severity::Warning,
-                "password: set as plain text (use a $6$ hash)",
-            );
-        }
-    }
-    chpasswd(sink, doc.get("chpasswd"));
-}
-
-fn keys(sink: &mut Sink<'_>, path: &str, value: Option<&Value>) {
-    let Some(list) = value.and_then(Value::as_sequence) else {
-        return;
-    };
-    for (i, key) in list.iter().enumerate() {
-        let result = key
-            .as_str()
-            .map_or(Err("not a string".to_string()), sshkey::check);
-        if let Err(err) = result {
-            sink.add(
-                "ssh_key_invalid",
-                Severity::Error,
-                format!("{path}[{i}]: {err}"),
-            );
-        }
-    }
-}
-
-fn user_passwords(sink: &mut Sink<'_>, i: usize, user: &Value) {
-    if user.get("plain_text_passwd").is_some() {
-        sink.add(
-            "password_plain_text",
-            Severity::Warning,
-            format!("users[{i}].plain_text_passwd: a plain-text password in user-data"),
-        );
-    }
-    for key in ["passwd", "hashed_passwd"] {
-        if let Some(hash) = user.get(key).and_then(Value::as_str) {
-            if let Err(err) = password::check_hash(hash) {
-                sink.add(
-                    "password_not_hash",
-                    Severity::Error,
-                    format!("users[{i}].{key}: {err}"),
-                );
-            }
-        }
-    }
-}
-
-fn chpasswd(sink: &mut Sink<'_>, value: Option<&Value>) {
-    let Some(chpasswd) = value else { return };
-    let lines: Vec<String> = match chpasswd.get("list") {
-        Some(Value::String(s)) => s.lines().map(str::to_string).collect(),
-        Some(Value::Sequence(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
-    };
-    for line in lines {
-        let secret = line.split_once(':').map_or("", |(_, p)| p);
-        if secret != "R" && secret != "RANDOM" && password::check_hash(secret).is_err() {
-            sink.add(
-                "password_plain_text",
-                Severity::Warning,
-                "chpasswd.list: a plain-text password (or a hash cloud-init does not recognise)",
-            );
-        }
-    }
-    for (i, user) in chpasswd
-        .get("users")
-        .and_then(Value::as_sequence)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        let kind = user.get("type").and_then(Value::as_str).unwrap_or("hash");
-        let secret = user
-            .get("password")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if kind == "text" || (kind == "hash" && password::check_hash(secret).is_err()) {
-            sink.add(
-                "password_plain_text",
-                Severity::Warning,
-                format!("chpasswd.users[{i}]: not a recognised hash"),
-            );
         }
     }
 }
@@ -378,97 +282,94 @@ fn yaml11_macs(sink: &mut Sink<'_>, text: &str) {
     for (n, line) in text.lines().enumerate() {
         let trimmed = line.trim_start().trim_start_matches("- ");
         for key in ["mac_address:", "macaddress:"] {
-            if let Some(value) = trimmed.strip_prefix(key).map(str::trim) {
-                if value.len() == 17 && value.bytes().all(|b| b.is_ascii_digit() || b == b':') {
-                    sink.add(
-                        "mac_read_as_number",
-                        Severity::Error,
-                        format!(
-                            "line {}: unquoted {value} is a number in YAML 1.1; quote it",
-                            n + 1
-                        ),
-                    );
-                }
+            let Some(value) = trimmed.strip_prefix(key).map(str::trim) else {
+                continue;
+            };
+            if value.len() == 17 && value.bytes().all(|b| b.is_ascii_digit() || b == b':') {
+                sink.add(
+                    "mac_read_as_number",
+                    Severity::Error,
+                    format!(
+                        "line {}: unquoted {value} is a number in YAML 1.1; quote it",
+                        n + 1
+                    ),
+                );
             }
         }
     }
 }
 
-fn multipart(sink: &mut Sink<'_>, text: &str) {
-    let Some(boundary) = text
-        .lines()
-        .take_while(|l| !l.is_empty())
-        .find_map(boundary_of)
-    else {
+/// MIME multipart user-data: every part checked as what cloud-init takes it for, and the merge
+/// headers that keep later cloud-config parts from replacing earlier lists.
+fn mime(sink: &mut Sink<'_>, text: &str) {
+    let Some(parts) = multipart::parts(text) else {
         return sink.add(
             "mime_invalid",
             Severity::Error,
             "MIME user-data without a boundary",
         );
     };
-    let delimiter = format!("--{boundary}");
-    let parts: Vec<&str> = text
-        .split(&delimiter)
-        .skip(1)
-        .filter(|p| !p.starts_with("--"))
-        .collect();
     let mut cloud_configs = 0;
     let mut unmerged = 0;
     for (i, part) in parts.iter().enumerate() {
-        let (headers, body) = part
-            .trim_start_matches(['\r', '\n'])
-            .split_once("\n\n")
-            .unwrap_or((part, ""));
-        let header = |name: &str| {
-            headers.lines().find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.trim()
-                    .eq_ignore_ascii_case(name)
-                    .then(|| v.trim().to_string())
-            })
-        };
-        let content_type = header("Content-Type")
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let encoding = header("Content-Transfer-Encoding")
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if encoding == "8bit" && !body.is_ascii() {
+        let mut sink = sink.part(format!("part {}", i + 1));
+        if part.transfer_encoding() == "8bit" && !part.raw_body.is_ascii() {
             sink.add(
                 "mime_8bit_non_ascii",
                 Severity::Error,
-                format!(
-                    "part {}: non-ASCII 8bit body; cloud-init decodes it as Latin-1 (use base64)",
-                    i + 1
-                ),
+                "non-ASCII 8bit body; cloud-init decodes it as Latin-1 (use base64)",
             );
         }
-        if content_type.starts_with("text/cloud-config") {
+        let body = match &part.body {
+            Ok(body) => body,
+            Err(err) => {
+                sink.add("mime_part_unreadable", Severity::Error, err.clone());
+                continue;
+            }
+        };
+        let kind = mime_part(&mut sink, &part.declared_type(), body);
+        if kind == "text/cloud-config" {
             cloud_configs += 1;
-            if header("X-Merge-Type").is_none() && header("Merge-Type").is_none() {
+            if part.header("X-Merge-Type").is_none() && part.header("Merge-Type").is_none() {
                 unmerged += 1;
             }
         }
-        if content_type.starts_with("text/x-shellscript")
-            && encoding != "base64"
-            && !body.starts_with("#!")
-        {
-            sink.add(
-                "script_without_shebang",
-                Severity::Error,
-                format!("part {}: shell script without #!", i + 1),
-            );
-        }
     }
     if cloud_configs > 1 && unmerged > 0 {
-        sink.add("merge_header_missing", Severity::Warning, format!("{unmerged} of {cloud_configs} cloud-config parts lack X-Merge-Type: later parts replace earlier lists"));
+        sink.add(
+            "merge_header_missing",
+            Severity::Warning,
+            format!("{unmerged} of {cloud_configs} cloud-config parts lack X-Merge-Type: later parts replace earlier lists"),
+        );
     }
 }
 
-fn boundary_of(line: &str) -> Option<String> {
-    let lower = line.to_ascii_lowercase();
-    let at = lower.find("boundary=")? + "boundary=".len();
-    Some(line[at..].trim().trim_matches('"').to_string())
+/// Checks one decoded part and returns the type cloud-init acts on.
+fn mime_part(sink: &mut Sink<'_>, declared: &str, body: &[u8]) -> String {
+    if declared.contains("gzip") {
+        return match codec::gunzip(body, MAX_USER_DATA_BYTES) {
+            Ok(plain) => mime_part(sink, "", &plain),
+            Err(err) => {
+                sink.add("gzip_invalid", Severity::Error, err);
+                String::new()
+            }
+        };
+    }
+    let Some(text) = text(sink, body) else {
+        return String::new();
+    };
+    let kind = multipart::effective_type(declared, text);
+    match kind.as_str() {
+        "text/cloud-config" => cloudconfig::check(sink, text),
+        "text/x-shellscript" if !text.starts_with("#!") => sink.add(
+            "script_without_shebang",
+            Severity::Error,
+            "shell script without #!: it cannot be executed",
+        ),
+        "text/x-shellscript" => script(sink, text),
+        _ => {}
+    }
+    kind
 }
 
 fn meta_data(sink: &mut Sink<'_>, data: &[u8]) {
@@ -492,96 +393,6 @@ fn meta_data(sink: &mut Sink<'_>, data: &[u8]) {
     }
 }
 
-const V2_ETHERNET_KEYS: &[&str] = &[
-    "match",
-    "set-name",
-    "wakeonlan",
-    "dhcp4",
-    "dhcp6",
-    "dhcp4-overrides",
-    "dhcp6-overrides",
-    "accept-ra",
-    "addresses",
-    "gateway4",
-    "gateway6",
-    "nameservers",
-    "mtu",
-    "routes",
-    "routing-policy",
-    "optional",
-    "macaddress",
-    "renderer",
-    "link-local",
-    "critical",
-    "ipv6-privacy",
-    "ipv6-address-generation",
-    "ipv6-mtu",
-    "emit-lldp",
-    "receive-checksum-offload",
-    "transmit-checksum-offload",
-    "tcp-segmentation-offload",
-    "tcp6-segmentation-offload",
-    "generic-segmentation-offload",
-    "generic-receive-offload",
-    "large-receive-offload",
-    "interfaces",
-    "parameters",
-    "id",
-    "link",
-    "dhcp-identifier",
-];
-
-fn network_config(sink: &mut Sink<'_>, data: &[u8]) {
-    let Some(text) = text(sink, data) else { return };
-    yaml11_macs(sink, text);
-    let Some(doc) = parse_yaml(sink, "network_config_invalid", text) else {
-        return;
-    };
-    let doc = doc.get("network").cloned().unwrap_or(doc);
-    match doc.get("version").and_then(Value::as_u64) {
-        Some(1) => {}
-        Some(2) => network_v2(sink, &doc),
-        _ => sink.add(
-            "network_version",
-            Severity::Error,
-            "version must be 1 or 2: NoCloud falls back to DHCP",
-        ),
-    }
-}
-
-fn network_v2(sink: &mut Sink<'_>, doc: &Value) {
-    for section in ["ethernets", "bonds", "vlans", "bridges"] {
-        let Some(map) = doc.get(section).and_then(Value::as_mapping) else {
-            continue;
-        };
-        for (name, iface) in map {
-            let name = name.as_str().unwrap_or("?");
-            if let Some(keys) = iface.as_mapping() {
-                for key in keys.keys().filter_map(Value::as_str) {
-                    if !V2_ETHERNET_KEYS.contains(&key) {
-                        sink.add(
-                            "unknown_key",
-                            Severity::Error,
-                            format!("{section}.{name}: unknown key {key:?} (netplan rejects it)"),
-                        );
-                    }
-                }
-            }
-            for route in iface
-                .get("routes")
-                .and_then(Value::as_sequence)
-                .into_iter()
-                .flatten()
-            {
-                let to = route.get("to").and_then(Value::as_str).unwrap_or_default();
-                if matches!(to, "default" | "0.0.0.0/0" | "::/0") {
-                    sink.add("route_default_misrendered", Severity::Warning, format!("{section}.{name}: route to {to:?} is mis-rendered by cloud-init 22.4; use gateway4/gateway6"));
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -599,10 +410,21 @@ mod tests {
     }
 
     fn checks(files: &[(&str, &str)]) -> Vec<&'static str> {
-        lint_seed("s", &seed(files))
+        lint_seed("s", &seed(files), Options::default())
             .iter()
             .map(|f| f.check)
             .collect()
+    }
+
+    fn messages(user_data: &str) -> Vec<String> {
+        lint_seed(
+            "s",
+            &seed(&[("user-data", user_data), META]),
+            Options::default(),
+        )
+        .into_iter()
+        .map(|f| format!("{}: {}", f.check, f.message))
+        .collect()
     }
 
     const META: (&str, &str) = ("meta-data", "instance-id: a\n");
@@ -639,8 +461,11 @@ mod tests {
         let key = "#cloud-config\nssh_authorized_keys: [ssh-rsa AAAA]\n";
         assert_eq!(checks(&[("user-data", key), META]), ["ssh_key_invalid"]);
         assert_eq!(
-            checks(&[("user-data", "\u{feff}#cloud-config\r\n"), META]),
-            ["byte_order_mark", "crlf_line_endings"]
+            checks(&[
+                ("user-data", "\u{feff}#cloud-config\r\nhostname: a\r\n"),
+                META
+            ]),
+            ["byte_order_mark"]
         );
         assert_eq!(
             checks(&[("meta-data", "x: 1\n")]),
@@ -650,7 +475,7 @@ mod tests {
 
     #[test]
     fn multipart_without_merge_headers_is_found() {
-        let mime = "Content-Type: multipart/mixed; boundary=\"B\"\nMIME-Version: 1.0\n\n--B\nContent-Type: text/cloud-config\n\n#cloud-config\na: 1\n--B\nContent-Type: text/cloud-config\n\n#cloud-config\nb: 2\n--B--\n";
+        let mime = "Content-Type: multipart/mixed; boundary=\"B\"\nMIME-Version: 1.0\n\n--B\nContent-Type: text/cloud-config\n\n#cloud-config\nruncmd: [a]\n--B\nContent-Type: text/cloud-config\n\n#cloud-config\nruncmd: [b]\n--B--\n";
         assert_eq!(
             checks(&[("user-data", mime), META]),
             ["merge_header_missing"]
@@ -684,7 +509,134 @@ mod tests {
         let gz = crate::userdata::gzip(b"hostname: a\n").unwrap();
         let mut s = seed(&[META]);
         s.files.insert("user-data".into(), gz);
-        let found: Vec<_> = lint_seed("s", &s).iter().map(|f| f.check).collect();
+        let found: Vec<_> = lint_seed("s", &s, Options::default())
+            .iter()
+            .map(|f| f.check)
+            .collect();
         assert_eq!(found, ["missing_header"]);
+    }
+
+    #[test]
+    fn unknown_top_level_keys_are_named_with_a_hint() {
+        assert_eq!(
+            messages("#cloud-config\nhostnme: a\nkubernetes: {}\nhostname: b\n"),
+            [
+                "unknown_key: unknown top-level key \"hostnme\": cloud-init ignores it (did you mean \"hostname\"?)",
+                "unknown_key: unknown top-level key \"kubernetes\": cloud-init ignores it",
+            ]
+        );
+    }
+
+    #[test]
+    fn commands_are_checked_as_one_sh_script() {
+        let found = messages("#cloud-config\nruncmd:\n  - echo ok\n  - 'if true; then echo'\n");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("shell_syntax: runcmd (run as one /bin/sh script): sh -n: "),
+            "{found:?}"
+        );
+        assert_eq!(
+            messages("#cloud-config\nbootcmd: [echo, 5, [ls, -l]]\n"),
+            [
+                "command_not_string: bootcmd[1]: neither a string nor a list of words; cloud-init stops at it (quote it)"
+            ]
+        );
+        assert!(messages("#cloud-config\nruncmd: [[printf, '%s', \"it's (\"]]\n").is_empty());
+    }
+
+    #[test]
+    fn scripts_are_checked_by_the_shell_they_name() {
+        assert_eq!(
+            checks(&[("user-data", "#!/bin/sh\nfi\n"), META]),
+            ["shell_syntax"]
+        );
+        assert!(checks(&[("user-data", "#!/usr/bin/python3\nfi(\n"), META]).is_empty());
+        assert_eq!(
+            checks(&[("user-data", "#!/bin/sh\r\necho ok\r\n"), META]),
+            ["crlf_line_endings"]
+        );
+        let off = Options {
+            shell_syntax: false,
+        };
+        let seed = seed(&[("user-data", "#!/bin/sh\nfi\n"), META]);
+        assert!(lint_seed("s", &seed, off).is_empty());
+    }
+
+    #[test]
+    fn a_shell_that_cannot_run_is_reported_not_passed() {
+        let mut out = Vec::new();
+        let mut sink = Sink {
+            source: "s",
+            file: "user-data",
+            context: None,
+            options: Options::default(),
+            out: &mut out,
+        };
+        cloudconfig::syntax(&mut sink, "script", "no-such-shell-here", b"echo\n");
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].check, "shell_unchecked");
+        assert_eq!(out[0].severity, Severity::Warning);
+        assert!(
+            out[0]
+                .message
+                .starts_with("script: syntax not checked (cannot run no-such-shell-here")
+        );
+    }
+
+    #[test]
+    fn write_files_must_decode() {
+        let doc = "#cloud-config\nwrite_files:\n  - {path: /a, content: 'not base64!', encoding: b64}\n  - {path: /b, content: aGkK, encoding: gz+b64}\n  - {path: /c, content: x, encoding: zip}\n  - {path: /d, content: H4sIAAAAAAACA8vIBACsKpPYAgAAAA==, encoding: GZIP+BASE64}\n";
+        let found = messages(doc);
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(found[0].starts_with("write_files_content: write_files[0].content: not base64"));
+        assert!(found[1].contains("write_files[1].content: not gzip data"));
+        assert!(found[2].starts_with("write_files_encoding: write_files[2].encoding \"zip\""));
+    }
+
+    fn mime(parts: &[(&str, &str, &str)]) -> String {
+        let mut doc =
+            String::from("Content-Type: multipart/mixed; boundary=\"B\"\nMIME-Version: 1.0\n\n");
+        for (headers, encoding, body) in parts {
+            doc.push_str(&format!(
+                "--B\n{headers}\nContent-Transfer-Encoding: {encoding}\n\n{body}\n"
+            ));
+        }
+        doc + "--B--\n"
+    }
+
+    #[test]
+    fn every_part_is_checked_as_what_cloud_init_takes_it_for() {
+        let doc = mime(&[
+            (
+                "Content-Type: text/plain",
+                "7bit",
+                "#cloud-config\nusers: [{name: a}]\nrunncmd: []",
+            ),
+            ("Content-Type: text/x-shellscript", "base64", "ZWNobyBoaQo="),
+            (
+                "Content-Type: text/x-shellscript",
+                "base64",
+                "IyEvYmluL3NoCmZpCg==",
+            ),
+            ("Content-Type: text/x-shellscript", "base64", "!!"),
+        ]);
+        let found = messages(&doc);
+        assert_eq!(found.len(), 5, "{found:?}");
+        assert!(found[0].starts_with("unknown_key: part 1: unknown top-level key \"runncmd\""));
+        assert!(found[1].starts_with("default_user_dropped: part 1: "));
+        assert!(found[2].starts_with("script_without_shebang: part 2: "));
+        assert!(found[3].starts_with("shell_syntax: part 3: script: sh -n: "));
+        assert!(found[4].starts_with("mime_part_unreadable: part 4: not base64"));
+    }
+
+    #[test]
+    fn gzip_parts_are_read() {
+        use base64::Engine as _;
+        let gz = crate::userdata::gzip(b"#cloud-config\nhostnme: a\n").unwrap();
+        let body = base64::engine::general_purpose::STANDARD.encode(gz);
+        let doc = mime(&[("Content-Type: application/x-gzip", "base64", &body)]);
+        assert_eq!(checks(&[("user-data", &doc), META]), ["unknown_key"]);
+        let doc = mime(&[("Content-Type: application/gzip", "base64", "aGkK")]);
+        assert_eq!(checks(&[("user-data", &doc), META]), ["gzip_invalid"]);
     }
 }

@@ -40,6 +40,19 @@ pub struct OciRecord {
     pub fits: bool,
 }
 
+impl OciRecord {
+    /// Says on stderr that the machine's metadata is over the limit.
+    pub fn warn_over_limit(&self) {
+        shared::exit::warn(
+            "cloudinit-gen",
+            &format!(
+                "{}: OCI metadata is {} bytes, over the {}-byte limit",
+                self.machine, self.metadata_bytes, self.limit_bytes
+            ),
+        );
+    }
+}
+
 /// The OCI metadata of a seed.
 pub fn metadata(seed: &Seed) -> Result<OciRecord> {
     let user_data = seed
@@ -67,10 +80,11 @@ pub fn metadata(seed: &Seed) -> Result<OciRecord> {
 }
 
 /// The flat string map an `external` data source must print: every file as text and base64,
-/// plus the host name, instance id source and a digest of the user-data.
+/// the host name, the SSH keys one per line, and a digest of the user-data.
 pub fn tf_external(seed: &Seed) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
     map.insert("hostname".to_string(), seed.machine.clone());
+    map.insert("ssh_authorized_keys".to_string(), seed.ssh_keys.join("\n"));
     for file in &seed.files {
         let key = file.name.replace('-', "_");
         map.insert(format!("{key}_base64"), STANDARD.encode(&file.content));
@@ -136,5 +150,6 @@ mod tests {
         assert_eq!(map["user_data"], "x");
         assert_eq!(map["user_data_base64"], "eA==");
         assert_eq!(map["hostname"], "a");
+        assert_eq!(map["ssh_authorized_keys"], "k1\nk2");
     }
 }

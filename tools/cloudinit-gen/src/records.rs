@@ -10,9 +10,9 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use shared::Exit;
-use shared::cli::{OutputArgs, OutputFormat};
+use shared::cli::OutputArgs;
 use shared::output::RecordWriter;
-use shared::table::Table;
+use shared::table::{Table, TableFormat};
 
 use crate::cli::Cli;
 use crate::iso9660::{self, IsoFile};
@@ -76,26 +76,37 @@ pub struct CicustomRecord<'a> {
     pub cicustom: String,
 }
 
+/// Which table `--output table|csv|markdown` gathers the records into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Generated files, images, OCI metadata and `cicustom` values, one row each.
+    Files,
+    /// Lint findings, one row each, then a line with the summary.
+    Findings,
+}
+
 /// Where records go: JSON Lines on stdout, or rows of one table printed at the end.
 pub struct Output {
     writer: RecordWriter<BufWriter<Stdout>>,
-    table: Option<(OutputFormat, Vec<Value>)>,
+    table: Option<(TableFormat, Layout, Vec<Value>)>,
 }
 
 impl Output {
-    /// An output for the `--output`/`--pretty` choice.
-    pub fn new(args: OutputArgs) -> Self {
-        let table = (args.output != OutputFormat::Json).then(|| (args.output, Vec::new()));
+    /// An output for the `--output`/`--pretty` choice, tabulated as `layout` says.
+    pub fn new(args: OutputArgs, layout: Layout) -> Self {
         Output {
             writer: RecordWriter::stdout(args.pretty, false),
-            table,
+            table: args
+                .output
+                .table()
+                .map(|format| (format, layout, Vec::new())),
         }
     }
 
     /// Writes (or collects) one record.
     pub fn write<T: Serialize>(&mut self, record: &T) -> Result<()> {
         match &mut self.table {
-            Some((_, rows)) => {
+            Some((_, _, rows)) => {
                 rows.push(serde_json::to_value(record).context("cannot serialize a record")?)
             }
             None => self
@@ -108,9 +119,11 @@ impl Output {
 
     /// Prints the table, if any, and flushes.
     pub fn finish(mut self) -> Result<()> {
-        if let Some((format, rows)) = self.table.take() {
-            let text =
-                table(&rows).render(format.table().unwrap_or(shared::table::TableFormat::Table));
+        if let Some((format, layout, rows)) = self.table.take() {
+            let text = match layout {
+                Layout::Files => files_table(&rows).render(format),
+                Layout::Findings => findings_table(&rows, format),
+            };
             self.writer
                 .write_text(&text)
                 .context("cannot write to standard output")?;
@@ -122,22 +135,87 @@ impl Output {
     }
 }
 
-const COLUMNS: [&str; 6] = ["type", "machine", "name", "path", "size_bytes", "sha256"];
+/// The text of a record's field, empty when absent.
+fn cell(row: &Value, key: &str) -> String {
+    match &row[key] {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
 
-fn table(rows: &[Value]) -> Table {
-    let mut table = Table::new(COLUMNS);
+/// One row per record: what it is, for which machine, its size and digest, and where it went
+/// (the path, the `cicustom` value, or whether OCI metadata fits).
+fn files_table(rows: &[Value]) -> Table {
+    let mut table = Table::new(["type", "machine", "name", "size_bytes", "sha256", "detail"]);
     for row in rows {
-        table.push(COLUMNS.iter().map(|c| match &row[*c] {
-            Value::String(s) => s.clone(),
-            Value::Null => match (*c, &row["format"], &row["cicustom"]) {
-                ("name", Value::String(f), _) => f.clone(),
-                ("path", _, Value::String(v)) => v.clone(),
-                _ => String::new(),
-            },
-            other => other.to_string(),
-        }));
+        let (name, size, detail) = match row["type"].as_str() {
+            Some("image") => (
+                cell(row, "format"),
+                cell(row, "size_bytes"),
+                cell(row, "path"),
+            ),
+            Some("proxmox_cicustom") => (String::new(), String::new(), cell(row, "cicustom")),
+            Some("oci_metadata") => (
+                "metadata".to_string(),
+                cell(row, "metadata_bytes"),
+                oci_verdict(row),
+            ),
+            _ => (
+                cell(row, "name"),
+                cell(row, "size_bytes"),
+                cell(row, "path"),
+            ),
+        };
+        table.push([
+            cell(row, "type"),
+            cell(row, "machine"),
+            name,
+            size,
+            cell(row, "sha256"),
+            detail,
+        ]);
     }
     table
+}
+
+/// `1 finding`, `3 findings`.
+fn counted(count: &Value, noun: &str) -> String {
+    let n = count.as_u64().unwrap_or_default();
+    let plural = if n == 1 { "" } else { "s" };
+    format!("{n} {noun}{plural}")
+}
+
+fn oci_verdict(row: &Value) -> String {
+    let limit = cell(row, "limit_bytes");
+    if row["fits"] == Value::Bool(true) {
+        format!("fits the {limit}-byte limit")
+    } else {
+        format!("over the {limit}-byte limit")
+    }
+}
+
+/// The findings as a table; plain and Markdown tables end with the summary in a sentence.
+fn findings_table(rows: &[Value], format: TableFormat) -> String {
+    const COLUMNS: [&str; 5] = ["source", "file", "check", "severity", "message"];
+    let mut table = Table::new(COLUMNS);
+    let mut summary = None;
+    for row in rows {
+        if row["type"] == "summary" {
+            summary = Some(row);
+            continue;
+        }
+        table.push(COLUMNS.iter().map(|c| cell(row, c)));
+    }
+    let mut text = table.render(format);
+    if let (Some(s), false) = (summary, format == TableFormat::Csv) {
+        text.push_str(&format!(
+            "\n{} in {}.\n",
+            counted(&s["findings"], "finding"),
+            counted(&s["sources"], "source")
+        ));
+    }
+    text
 }
 
 /// Produces every output the command line asks for; the exit is `No` when OCI metadata does
@@ -186,13 +264,7 @@ pub fn emit(cli: &Cli, seeds: &[Seed], out: &mut Output) -> Result<Exit> {
         for seed in seeds {
             let record = oci::metadata(seed)?;
             if !record.fits {
-                shared::exit::warn(
-                    "cloudinit-gen",
-                    &format!(
-                        "{}: OCI metadata is {} bytes, over the {}-byte limit",
-                        seed.machine, record.metadata_bytes, record.limit_bytes
-                    ),
-                );
+                record.warn_over_limit();
                 exit = Exit::No;
             }
             out.write(&record)?;

@@ -138,25 +138,74 @@ fn directory(image: &[u8], extent: usize, size: usize) -> Vec<Record<'_>> {
     out
 }
 
-/// The Rock Ridge `NM` name in a System Use area, if any.
-fn rock_ridge_name(system_use: &[u8]) -> Option<String> {
-    let mut at = 0;
-    while at + 4 <= system_use.len() {
-        let len = system_use[at + 2] as usize;
-        if len < 4 {
-            return None;
+/// System Use areas followed through `CE` entries at most this many times per record.
+const MAX_CONTINUATIONS: usize = 16;
+
+/// The Rock Ridge name of a record: its `NM` entries joined (a set CONTINUE flag means the name
+/// goes on in the next `NM`), read from the System Use area and from the continuation areas its
+/// `CE` entries point to.
+fn rock_ridge_name(image: &[u8], system_use: &[u8]) -> Option<String> {
+    let mut name = Vec::new();
+    let mut found = false;
+    let mut area = system_use;
+    for _ in 0..=MAX_CONTINUATIONS {
+        let mut next = None;
+        for entry in susp_entries(area) {
+            match &entry[..2] {
+                b"NM" if entry.len() >= 5 => {
+                    name.extend_from_slice(&entry[5..]);
+                    found = true;
+                    if entry[4] & 1 == 0 {
+                        return Some(String::from_utf8_lossy(&name).into_owned());
+                    }
+                }
+                b"CE" => next = continuation_area(image, entry),
+                _ => {}
+            }
         }
-        let entry = system_use.get(at..at + len)?;
-        if &entry[..2] == b"NM" && len > 5 {
-            return Some(String::from_utf8_lossy(&entry[5..]).into_owned());
+        match next {
+            Some(more) => area = more,
+            None => break,
         }
-        at += len;
     }
-    None
+    found.then(|| String::from_utf8_lossy(&name).into_owned())
 }
 
-fn has_susp(system_use: &[u8], signature: &[u8; 2]) -> bool {
-    system_use.len() >= 2 && &system_use[..2] == signature
+/// The SUSP entries of an area, up to its end, a malformed length or an `ST` terminator.
+fn susp_entries(area: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(&len) = area.get(at + 2) {
+        let len = usize::from(len);
+        let Some(entry) = area.get(at..at + len).filter(|_| len >= 4) else {
+            break;
+        };
+        if &entry[..2] == b"ST" {
+            break;
+        }
+        out.push(entry);
+        at += len;
+    }
+    out
+}
+
+/// The area a `CE` entry points to: block, offset and length, within one sector.
+fn continuation_area<'a>(image: &'a [u8], entry: &[u8]) -> Option<&'a [u8]> {
+    let block = le32(entry, 4)?;
+    let offset = le32(entry, 12)?;
+    let length = le32(entry, 20)?;
+    if offset.checked_add(length)? > SECTOR {
+        return None;
+    }
+    let start = block.checked_mul(SECTOR)?.checked_add(offset)?;
+    image.get(start..start + length)
+}
+
+/// With an `SP` entry first in the root's `.` record (SUSP in use), the bytes to skip at the
+/// start of every other System Use area.
+fn susp_skip(system_use: &[u8]) -> Option<usize> {
+    let sp = system_use.get(..7)?;
+    (&sp[..2] == b"SP" && sp[4..6] == [0xBE, 0xEF]).then_some(usize::from(sp[6]))
 }
 
 /// Reads an ISO image's root directory by the names Linux would show.
@@ -190,13 +239,15 @@ pub fn read_iso(image: &[u8]) -> Result<SeedFiles> {
         bail!("no primary volume descriptor")
     };
     let records = directory(image, extent, size);
-    let rock_ridge = records
-        .first()
-        .is_some_and(|dot| has_susp(dot.system_use, b"SP"));
-    let listing: Vec<(String, &Record<'_>)> = if rock_ridge {
+    let skip = records.first().and_then(|dot| susp_skip(dot.system_use));
+    let listing: Vec<(String, &Record<'_>)> = if let Some(skip) = skip {
         records
             .iter()
-            .filter_map(|r| Some((rock_ridge_name(r.system_use)?, r)))
+            .skip(1)
+            .filter_map(|r| {
+                let area = r.system_use.get(skip..)?;
+                Some((rock_ridge_name(image, area)?, r))
+            })
             .collect()
     } else if let Some((Some(j_extent), Some(j_size))) = joliet_root {
         let joliet = directory(image, j_extent, j_size);
@@ -376,6 +427,84 @@ mod tests {
             }
         }
         let _ = read_bytes(image[..600].to_vec());
+    }
+
+    /// A SUSP entry: signature, length, version 1, payload.
+    fn entry(signature: &[u8; 2], payload: &[u8]) -> Vec<u8> {
+        let mut out = signature.to_vec();
+        out.extend([4 + payload.len() as u8, 1]);
+        out.extend_from_slice(payload);
+        out
+    }
+
+    fn nm(flags: u8, name: &str) -> Vec<u8> {
+        entry(b"NM", &[&[flags], name.as_bytes()].concat())
+    }
+
+    /// A `CE` entry pointing at `block`/`offset`/`length`, each both-endian.
+    fn ce(block: u32, offset: u32, length: u32) -> Vec<u8> {
+        let both = |v: u32| [v.to_le_bytes(), v.to_be_bytes()].concat();
+        entry(b"CE", &[both(block), both(offset), both(length)].concat())
+    }
+
+    fn image_with(area_at: usize, area: &[u8]) -> Vec<u8> {
+        let mut image = vec![0u8; 4 * SECTOR];
+        image[area_at..area_at + area.len()].copy_from_slice(area);
+        image
+    }
+
+    #[test]
+    fn rock_ridge_names_follow_continuation_areas() {
+        let far = [entry(b"PX", &[0; 32]), nm(0, "user-data")].concat();
+        let image = image_with(2 * SECTOR + 100, &far);
+        let inline = [entry(b"RR", &[0x89]), ce(2, 100, far.len() as u32)].concat();
+        assert_eq!(
+            rock_ridge_name(&image, &inline).as_deref(),
+            Some("user-data")
+        );
+
+        let rest = nm(0, "-data");
+        let image = image_with(3 * SECTOR, &rest);
+        let split = [nm(1, "user"), ce(3, 0, rest.len() as u32)].concat();
+        assert_eq!(
+            rock_ridge_name(&image, &split).as_deref(),
+            Some("user-data")
+        );
+
+        let inline_first = [nm(0, "meta-data"), ce(3, 0, rest.len() as u32)].concat();
+        assert_eq!(
+            rock_ridge_name(&image, &inline_first).as_deref(),
+            Some("meta-data")
+        );
+    }
+
+    #[test]
+    fn malformed_continuations_end_the_search() {
+        let looping = ce(1, 0, 28);
+        let image = image_with(SECTOR, &looping);
+        assert_eq!(rock_ridge_name(&image, &looping), None);
+        let mut unfinished = nm(1, "user");
+        unfinished.extend(ce(1, 0, unfinished.len() as u32 + 28));
+        let image = image_with(SECTOR, &unfinished);
+        let name = rock_ridge_name(&image, &unfinished).unwrap();
+        assert_eq!(name, "user".repeat(MAX_CONTINUATIONS + 1));
+        let image = vec![0u8; 4 * SECTOR];
+        for bad in [
+            ce(9, 0, 10),
+            ce(1, 2040, 10),
+            ce(u32::MAX, 0, 10),
+            ce(1, 0, u32::MAX),
+        ] {
+            assert_eq!(rock_ridge_name(&image, &bad), None);
+        }
+        assert_eq!(rock_ridge_name(&image, &[b'N', b'M', 2, 1]), None);
+        assert_eq!(
+            rock_ridge_name(&image, &[b'N', b'M', 200, 1, 0, b'a']),
+            None
+        );
+        let stopped = [entry(b"ST", &[]), nm(0, "user-data")].concat();
+        assert_eq!(rock_ridge_name(&image, &stopped), None);
+        assert_eq!(rock_ridge_name(&image, &entry(b"CE", &[1])), None);
     }
 
     #[test]

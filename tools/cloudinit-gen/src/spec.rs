@@ -93,7 +93,8 @@ pub struct User {
 pub struct WriteFile {
     /// Absolute path on the machine.
     pub path: String,
-    /// The file's text.
+    /// The content as `encoding` gives it: the text itself, base64 of the bytes, or base64 of
+    /// their gzip. It is checked and passed through unchanged; cloud-init decodes it.
     #[serde(default)]
     pub content: String,
     /// Octal mode such as `0644`.
@@ -102,22 +103,24 @@ pub struct WriteFile {
     /// `user` or `user:group`.
     #[serde(default)]
     pub owner: Option<String>,
-    /// How the content is carried inside user-data.
+    /// How `content` is encoded, as cloud-init's `write_files` reads it.
     #[serde(default)]
     pub encoding: Encoding,
 }
 
-/// How a file's content is carried in user-data.
+/// How a file's content is given in the spec and carried in user-data: the values of
+/// cloud-init's `write_files[].encoding`, so that binary files travel as base64.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 pub enum Encoding {
-    /// As text.
+    /// The content is the file's text (UTF-8, no NUL).
     #[default]
     #[serde(rename = "text")]
     Text,
-    /// Base64 (`b64`).
+    /// The content is the file's bytes in base64 (`base64 -w0`, OpenTofu `filebase64()`).
     #[serde(rename = "base64")]
     Base64,
-    /// Gzip, then base64 (`gz+b64`): smaller user-data.
+    /// The content is the gzip of the file's bytes in base64 (`gzip -c | base64 -w0`,
+    /// OpenTofu `base64gzip()`).
     #[serde(rename = "gzip+base64")]
     GzipBase64,
 }

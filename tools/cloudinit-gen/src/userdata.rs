@@ -4,8 +4,6 @@
 use std::io::Write as _;
 
 use anyhow::{Context, Result};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde::Serialize;
@@ -78,7 +76,7 @@ struct Ntp<'a> {
 #[derive(Debug, Serialize)]
 struct FileEntry<'a> {
     path: &'a str,
-    content: String,
+    content: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     encoding: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,11 +100,7 @@ pub fn cloud_config(spec: &Spec) -> Result<String> {
             enabled: true,
             servers: &spec.ntp_servers,
         }),
-        write_files: spec
-            .write_files
-            .iter()
-            .map(file_entry)
-            .collect::<Result<_>>()?,
+        write_files: spec.write_files.iter().map(file_entry).collect(),
         bootcmd: &spec.bootcmd,
         runcmd: &spec.runcmd,
     };
@@ -147,22 +141,21 @@ fn account(user: &User) -> Result<Account<'_>> {
     })
 }
 
-fn file_entry(file: &WriteFile) -> Result<FileEntry<'_>> {
-    let (content, encoding) = match file.encoding {
-        Encoding::Text => (file.content.clone(), None),
-        Encoding::Base64 => (STANDARD.encode(&file.content), Some("b64")),
-        Encoding::GzipBase64 => (
-            STANDARD.encode(gzip(file.content.as_bytes())?),
-            Some("gz+b64"),
-        ),
+/// A `write_files` entry; the content goes through as given, under cloud-init's name for its
+/// encoding.
+fn file_entry(file: &WriteFile) -> FileEntry<'_> {
+    let encoding = match file.encoding {
+        Encoding::Text => None,
+        Encoding::Base64 => Some("b64"),
+        Encoding::GzipBase64 => Some("gz+b64"),
     };
-    Ok(FileEntry {
+    FileEntry {
         path: &file.path,
-        content,
+        content: &file.content,
         encoding,
         permissions: file.permissions.as_deref(),
         owner: file.owner.as_deref(),
-    })
+    }
 }
 
 /// Gzip with a zero timestamp, so that the same input always gives the same bytes.
@@ -230,27 +223,31 @@ mod tests {
     }
 
     #[test]
-    fn files_are_encoded_as_asked() {
-        let file = |encoding| WriteFile {
+    fn file_content_passes_through_under_cloud_init_encoding_names() {
+        let file = |content: &str, encoding| WriteFile {
             path: "/x".into(),
-            content: "hi\n".into(),
+            content: content.into(),
             encoding,
             ..WriteFile::default()
         };
         let spec = Spec {
             hostname: "a".into(),
             write_files: vec![
-                file(Encoding::Text),
-                file(Encoding::Base64),
-                file(Encoding::GzipBase64),
+                file("hi\n", Encoding::Text),
+                file("AAH/", Encoding::Base64),
+                file("H4sIAAAAAAACA8vIBACsKpPYAgAAAA==", Encoding::GzipBase64),
             ],
             ..Spec::default()
         };
         let doc = parse(&cloud_config(&spec).unwrap());
-        assert_eq!(doc["write_files"][0]["content"], Value::from("hi\n"));
-        assert_eq!(doc["write_files"][1]["content"], Value::from("aGkK"));
-        assert_eq!(doc["write_files"][1]["encoding"], Value::from("b64"));
-        assert_eq!(doc["write_files"][2]["encoding"], Value::from("gz+b64"));
+        let files = &doc["write_files"];
+        assert_eq!(files[0]["content"], Value::from("hi\n"));
+        assert!(files[0].get("encoding").is_none());
+        assert_eq!(files[1]["content"], Value::from("AAH/"));
+        assert_eq!(files[1]["encoding"], Value::from("b64"));
+        let gz = Value::from("H4sIAAAAAAACA8vIBACsKpPYAgAAAA==");
+        assert_eq!(files[2]["content"], gz);
+        assert_eq!(files[2]["encoding"], Value::from("gz+b64"));
     }
 
     #[test]

@@ -6,9 +6,8 @@ use std::net::IpAddr;
 
 use anyhow::{Result, bail};
 
-use crate::password;
-use crate::spec::{Interface, Network, Route, Script, Spec, User, WriteFile};
-use crate::sshkey;
+use crate::spec::{Encoding, Interface, Network, Route, Script, Spec, User, WriteFile};
+use crate::{codec, password, sshkey};
 
 /// Checks a whole spec; the error reads `<field path>: <problem>`.
 pub fn spec(spec: &Spec) -> Result<()> {
@@ -225,10 +224,28 @@ fn write_file(path: &str, file: &WriteFile) -> Result<()> {
             bail!("{path}.owner: expected user or user:group");
         }
     }
-    if file.content.contains('\0') {
-        bail!("{path}.content: NUL bytes cannot be carried as text");
+    if let Err(err) = content(file) {
+        bail!("{path}.content: {err}");
     }
     Ok(())
+}
+
+/// Bytes a `write_files` entry may decompress to: far more than any seed can carry.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Checks that cloud-init can decode a file's content as its encoding says.
+fn content(file: &WriteFile) -> Result<(), String> {
+    match file.encoding {
+        Encoding::Text if file.content.contains('\0') => {
+            Err("NUL bytes cannot be carried as text; give the bytes as base64".into())
+        }
+        Encoding::Text => Ok(()),
+        Encoding::Base64 => codec::base64_bytes(&file.content).map(drop),
+        Encoding::GzipBase64 => {
+            let gz = codec::base64_bytes(&file.content)?;
+            codec::gunzip(&gz, MAX_FILE_BYTES).map(drop)
+        }
+    }
 }
 
 fn commands(path: &str, list: &[String]) -> Result<()> {
@@ -445,7 +462,6 @@ fn talos_config(spec: &Spec, config: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Encoding;
 
     const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEmKTJ0/KN+UcKDAmJL4xKVRNDJNBqUWl4OCyVGgh8SP me@laptop";
 
@@ -564,6 +580,36 @@ mod tests {
         assert!(iface(default_route).contains("use gateway4/gateway6"));
         assert!(iface(|i| i.addresses.clear()).contains("no addresses and no DHCP"));
         assert!(iface(|i| i.mtu = Some(9)).contains("mtu"));
+    }
+
+    #[test]
+    fn file_content_must_decode_as_its_encoding_says() {
+        let with = |content: &str, encoding| {
+            let mut s = base();
+            s.write_files = vec![WriteFile {
+                path: "/etc/x".into(),
+                content: content.into(),
+                encoding,
+                ..WriteFile::default()
+            }];
+            self::spec(&s).map_err(|e| e.to_string())
+        };
+        with("AAH/\n", Encoding::Base64).unwrap();
+        with("H4sIAAAAAAACA8vIBACsKpPYAgAAAA==", Encoding::GzipBase64).unwrap();
+        let err = with("a\0b", Encoding::Text).unwrap_err();
+        assert!(
+            err.starts_with("write_files[0].content: NUL bytes"),
+            "{err}"
+        );
+        let err = with("hi there", Encoding::Base64).unwrap_err();
+        assert!(
+            err.starts_with("write_files[0].content: not base64"),
+            "{err}"
+        );
+        let err = with("aGkK", Encoding::GzipBase64).unwrap_err();
+        assert!(err.contains("not gzip data"), "{err}");
+        let err = with("H4sIAAAAAAACA8vIBACsKpPY", Encoding::GzipBase64).unwrap_err();
+        assert!(err.contains("not valid gzip data"), "{err}");
     }
 
     #[test]

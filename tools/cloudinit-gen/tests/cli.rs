@@ -148,12 +148,16 @@ fn golden_files_match_exactly() {
             );
         }
     }
-    let dirs = [golden("cp-0"), golden("edge-1")];
-    let (code, recs, _) = run(
-        &["lint", dirs[0].to_str().unwrap(), dirs[1].to_str().unwrap()],
-        None,
-    );
+    let (code, recs, _) = run(&["lint", golden("cp-0").to_str().unwrap()], None);
     assert_eq!(code, 0, "{recs:?}");
+    let (code, recs, _) = run(&["lint", golden("edge-1").to_str().unwrap()], None);
+    assert_eq!(code, 1, "{recs:?}");
+    let checks: Vec<_> = recs.iter().filter_map(|r| r["check"].as_str()).collect();
+    assert_eq!(
+        checks,
+        ["default_user_dropped"],
+        "edge-1's spec sets default_user to false, which lint points out"
+    );
 }
 
 #[test]
@@ -191,6 +195,19 @@ fn invalid_fields_exit_2_naming_the_field_path() {
     assert!(err.contains("no spec"), "{err}");
 }
 
+/// `len` pseudo-random lower-case letters: text gzip cannot shrink much.
+fn noise(len: usize) -> String {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(b'a' + (state % 26) as u8)
+        })
+        .collect()
+}
+
 #[test]
 fn oci_metadata_fits_or_exits_1() {
     let spec = json!({"hostname": "a", "ssh_authorized_keys": [KEY]});
@@ -202,16 +219,7 @@ fn oci_metadata_fits_or_exits_1() {
     assert_eq!(recs[0]["fits"], true);
     assert_eq!(recs[0]["limit_bytes"], 32000);
 
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let noise: String = (0..40_000)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            char::from(b'a' + (state % 26) as u8)
-        })
-        .collect();
-    let big = json!({"hostname": "a", "write_files": [{"path": "/x", "content": noise}]});
+    let big = json!({"hostname": "a", "write_files": [{"path": "/x", "content": noise(40_000)}]});
     let (code, recs, err) = run(&["--oci"], Some(&big.to_string()));
     assert_eq!(code, 1, "{err}");
     assert_eq!(recs[0]["fits"], false);
@@ -259,6 +267,28 @@ fn tf_external_prints_a_flat_string_map() {
     );
     assert_eq!(code, 2);
     assert!(err.contains("exactly one spec"), "{err}");
+}
+
+#[test]
+fn tf_external_with_oci_gives_launch_metadata_and_fails_over_the_limit() {
+    let spec = data("cp-0.json");
+    let (code, recs, _) = run(&["--tf-external", "--oci", spec.to_str().unwrap()], None);
+    assert_eq!(code, 0);
+    let (_, oci, _) = run(&["--oci", spec.to_str().unwrap()], None);
+    let map = &recs[0];
+    assert_eq!(map["oci_user_data"], oci[0]["user_data"]);
+    assert_eq!(map["ssh_authorized_keys"], oci[0]["ssh_authorized_keys"]);
+    assert_eq!(
+        map["oci_metadata_bytes"],
+        oci[0]["metadata_bytes"].to_string().as_str()
+    );
+    assert!(map.as_object().unwrap().values().all(Value::is_string));
+
+    let big = json!({"hostname": "a", "write_files": [{"path": "/x", "content": noise(40_000)}]});
+    let query = json!({"spec": big.to_string()});
+    let (code, _, err) = run(&["--tf-external", "--oci"], Some(&query.to_string()));
+    assert_eq!(code, 1, "an over-limit seed fails the plan");
+    assert!(err.contains("over the 32000-byte limit"), "{err}");
 }
 
 #[test]
@@ -766,19 +796,103 @@ fn talos_machine_config_is_user_data_verbatim() {
     assert!(err.contains("runcmd: Talos ignores cloud-config"), "{err}");
 }
 
-#[test]
-fn table_output_lists_the_files() {
+/// Runs the tool and returns (exit code, stdout as text, stderr).
+fn run_text(args: &[&str], stdin: &str) -> (i32, String, String) {
     let out = cargo_bin_cmd!("cloudinit-gen")
-        .args(["-o", "csv", data("cp-0.json").to_str().unwrap()])
+        .args(args)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .write_stdin(stdin)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8(out.stdout).unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn table_output_lists_the_files() {
+    let spec = data("cp-0.json");
+    let (code, text, _) = run_text(&["-o", "csv", spec.to_str().unwrap()], "");
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "type,machine,name,size_bytes,sha256,detail");
+    assert_eq!(lines.len(), 4, "{text}");
+    let (_, recs, _) = run(&[spec.to_str().unwrap()], None);
+    let expected = format!(
+        "file,cp-0,meta-data,47,{},",
+        recs[1]["sha256"].as_str().unwrap()
+    );
+    assert_eq!(lines[2], expected);
+
+    let (code, text, _) = run_text(&["--oci", "-o", "csv", spec.to_str().unwrap()], "");
+    assert_eq!(code, 0);
+    let row = text.lines().nth(1).unwrap();
+    assert!(row.starts_with("oci_metadata,cp-0,metadata,"), "{text}");
+    assert!(row.ends_with(",fits the 32000-byte limit"), "{text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--proxmox-snippets",
+        dir.path().to_str().unwrap(),
+        "-o",
+        "markdown",
+    ];
+    let (code, text, _) = run_text(&[&args[..], &[spec.to_str().unwrap()]].concat(), "");
+    assert_eq!(code, 0);
+    assert!(text.starts_with("| type "), "{text}");
     assert!(
-        text.starts_with("type,machine,name,path,size_bytes,sha256\n"),
+        text.contains("user=local:snippets/cp-0-user.yaml"),
         "{text}"
     );
-    assert_eq!(text.lines().count(), 4);
+    assert_eq!(text.lines().count(), 2 + 4, "{text}");
+}
+
+#[test]
+fn lint_prints_findings_as_a_table() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("user-data"),
+        "#cloud-config\nhostnme: a\nruncmd: ['if true; then echo']\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("meta-data"), "instance-id: i-1\n").unwrap();
+    let seed = dir.path().to_str().unwrap();
+    let (code, text, _) = run_text(&["lint", "-o", "csv", seed], "");
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "source,file,check,severity,message");
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[1].starts_with(&format!("{seed},user-data,unknown_key,warning,")));
+    assert!(lines[2].starts_with(&format!("{seed},user-data,shell_syntax,error,")));
+
+    for format in ["table", "markdown"] {
+        let (code, text, _) = run_text(&["lint", "--output", format, seed], "");
+        assert_eq!(code, 1);
+        assert!(text.ends_with("\n2 findings in 1 source.\n"), "{text}");
+        assert!(text.contains("did you mean"), "{text}");
+    }
+    let clean = golden("cp-0");
+    let (code, text, _) = run_text(&["lint", "-o", "table", clean.to_str().unwrap()], "");
+    assert_eq!(code, 0);
+    assert!(text.ends_with("0 findings in 1 source.\n"), "{text}");
+}
+
+#[test]
+fn tf_external_refuses_table_output() {
+    let (code, text, err) = run_text(
+        &[
+            "--tf-external",
+            "-o",
+            "table",
+            data("cp-0.json").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(text.is_empty());
+    assert!(err.contains("--output does not apply"), "{err}");
 }
 
 #[test]
@@ -1119,4 +1233,359 @@ fn lint_flags_the_default_route_of_a_talos_test_input() {
     assert_eq!(code, 1);
     let checks: Vec<_> = recs.iter().filter_map(|r| r["check"].as_str()).collect();
     assert!(checks.contains(&"route_default_misrendered"), "{recs:?}");
+}
+
+/// Reads the seed directory `<dir>/cloud/seed/nocloud` the way an instance's first boot does:
+/// NoCloud's datasource, then `stages.Init` processing the user-data (MIME, includes) and
+/// running the part handlers (cloud-config merging, shell scripts) into `<dir>/cloud` (the
+/// system's cloud.cfg is not read, so nothing is written outside `<dir>`). Prints
+/// the merged cloud-config cloud-init wrote, the scripts it wrote and every warning it logged.
+/// With `base` given, the user-data becomes the second part of a multipart whose first part is
+/// `base` (a cloud-config without merge headers), as when seeds are layered.
+const CONSUME: &str = r#"
+import email, json, logging, os, sys
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+warnings = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        if record.levelno >= logging.WARNING:
+            warnings.append(record.getMessage())
+logging.getLogger().addHandler(Keep())
+logging.getLogger().setLevel(logging.DEBUG)
+from cloudinit import distros, helpers, stages, util
+from cloudinit.sources import DataSourceNoCloud
+tmp, base = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None
+seed = tmp + "/cloud/seed/nocloud"
+if base is not None:
+    outer = MIMEMultipart()
+    outer.attach(MIMEText(base, "cloud-config"))
+    with open(seed + "/user-data") as f:
+        outer.attach(email.message_from_string(f.read()))
+    with open(seed + "/user-data", "w") as f:
+        f.write(outer.as_string())
+paths_cfg = {"cloud_dir": tmp + "/cloud", "run_dir": tmp + "/run"}
+cfg = {"system_info": {"distro": "debian", "paths": paths_cfg},
+       "datasource": {"NoCloud": {"fs_label": None}}}
+paths = helpers.Paths(paths_cfg)
+distro = distros.fetch("debian")("debian", {}, paths)
+ds = DataSourceNoCloud.DataSourceNoCloud(sys_cfg=cfg, distro=distro, paths=paths)
+assert ds.get_data(), "NoCloud found no seed"
+init = stages.Init(ds_deps=[])
+init._read_cfg = lambda extra_fns=None: json.loads(json.dumps(cfg))
+init.datasource = ds
+init.initialize()
+init.instancify()
+init.update()
+init.consume_data()
+config_path = init.paths.get_ipath("cloud_config")
+assert config_path.startswith(tmp + "/"), config_path
+with open(config_path) as f:
+    config = util.load_yaml(f.read())
+script_dir = init.paths.get_ipath_cur("scripts")
+scripts = {}
+for name in sorted(os.listdir(script_dir)):
+    path = os.path.join(script_dir, name)
+    if os.path.isfile(path):
+        with open(path, "rb") as f:
+            scripts[name] = {"content": f.read().decode(), "mode": oct(os.stat(path).st_mode & 0o777)}
+assert script_dir.startswith(tmp + "/"), script_dir
+print(json.dumps({"config": config, "scripts": scripts, "warnings": warnings}))
+"#;
+
+/// Writes `spec`'s seed into a NoCloud seed directory and lets cloud-init consume it.
+fn consume(python: &str, spec: &Value, base: Option<&str>, strip_merge_headers: bool) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let seed_dir = dir.path().join("cloud/seed/nocloud");
+    let (code, _, err) = run(
+        &["--out-dir", seed_dir.to_str().unwrap()],
+        Some(&spec.to_string()),
+    );
+    assert_eq!(code, 0, "{err}");
+    if strip_merge_headers {
+        let user_data = fs::read_to_string(seed_dir.join("user-data")).unwrap();
+        let kept: Vec<&str> = user_data
+            .split('\n')
+            .filter(|l| !l.starts_with("X-Merge-Type:"))
+            .collect();
+        fs::write(seed_dir.join("user-data"), kept.join("\n")).unwrap();
+    }
+    let mut cmd = Command::new(python);
+    cmd.args(["-c", CONSUME, dir.path().to_str().unwrap()]);
+    if let Some(base) = base {
+        cmd.arg(base);
+    }
+    let text = check(&mut cmd);
+    let result: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(result["warnings"], json!([]), "cloud-init logged warnings");
+    result
+}
+
+#[test]
+fn cloud_init_merges_the_parts_and_writes_the_scripts() {
+    let Some(python) = cloudinit_python() else {
+        return;
+    };
+    let spec = json!({"hostname": "cp-0", "ssh_authorized_keys": [KEY], "users": [{"name": "ops"}],
+        "packages": ["curl"], "runcmd": ["echo tool"],
+        "scripts": [{"name": "10-setup.sh", "content": "#!/bin/sh\necho setup\n"},
+                    {"name": "20-greet.sh", "content": "#!/bin/sh\necho 'grüß dich'\n"}]});
+    let alone = consume(python, &spec, None, false);
+    assert_eq!(
+        alone["config"],
+        json!({"hostname": "cp-0", "users": ["default", {"name": "ops"}],
+               "ssh_authorized_keys": [KEY], "packages": ["curl"], "package_update": true,
+               "runcmd": ["echo tool"]})
+    );
+    assert_eq!(
+        alone["scripts"],
+        json!({"10-setup.sh": {"content": "#!/bin/sh\necho setup\n", "mode": "0o700"},
+               "20-greet.sh": {"content": "#!/bin/sh\necho 'grüß dich'\n", "mode": "0o700"}})
+    );
+
+    let base_key = KEY.replace("me@laptop", "base@ci");
+    let base = format!(
+        "#cloud-config\nruncmd: [echo base]\npackages: [htop]\nssh_authorized_keys: [{base_key}]\n"
+    );
+    let layered = consume(python, &spec, Some(&base), false);
+    assert_eq!(
+        layered["config"]["runcmd"],
+        json!(["echo base", "echo tool"])
+    );
+    assert_eq!(layered["config"]["packages"], json!(["htop", "curl"]));
+    assert_eq!(
+        layered["config"]["ssh_authorized_keys"],
+        json!([base_key, KEY])
+    );
+    assert_eq!(layered["scripts"], alone["scripts"]);
+
+    let unmerged = consume(python, &spec, Some(&base), true);
+    assert_eq!(
+        unmerged["config"]["runcmd"],
+        json!(["echo tool"]),
+        "without merge headers the later part replaces the lists: the trap the headers avoid"
+    );
+    assert_eq!(unmerged["config"]["ssh_authorized_keys"], json!([KEY]));
+}
+
+/// Lets cloud-init's `write_files` module write the files of a cloud-config, owned by the
+/// current user (the module's default owner is root).
+const WRITE_FILES: &str = r#"
+import grp, os, pwd, sys
+from cloudinit import util
+from cloudinit.config import cc_write_files
+with open(sys.argv[1]) as f:
+    cfg = util.load_yaml(f.read())
+owner = pwd.getpwuid(os.getuid()).pw_name + ":" + grp.getgrgid(os.getgid()).gr_name
+cc_write_files.write_files("write_files", cfg["write_files"], owner)
+"#;
+
+#[test]
+fn binary_files_are_written_byte_for_byte_by_cloud_init() {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let Some(python) = cloudinit_python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let wrapped: Vec<String> = b64
+        .as_bytes()
+        .chunks(76)
+        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+        .collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&bytes).unwrap();
+    let gz_b64 = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let text = "grüß\n\ttab: yes\n";
+    let spec = json!({"hostname": "a", "write_files": [
+        {"path": path("blob.bin"), "content": b64, "encoding": "base64", "permissions": "0600"},
+        {"path": path("wrapped.bin"), "content": wrapped.join("\n"), "encoding": "base64"},
+        {"path": path("blob.gz.bin"), "content": gz_b64, "encoding": "gzip+base64"},
+        {"path": path("text.txt"), "content": text}]});
+    let (code, recs, err) = run(&[], Some(&spec.to_string()));
+    assert_eq!(code, 0, "{err}");
+    let user_data = dir.path().join("user-data");
+    fs::write(&user_data, file_content(&recs, "user-data")).unwrap();
+    check(Command::new(python).args(["-c", WRITE_FILES, user_data.to_str().unwrap()]));
+    for name in ["blob.bin", "wrapped.bin", "blob.gz.bin"] {
+        assert_eq!(fs::read(path(name)).unwrap(), bytes, "{name}");
+    }
+    assert_eq!(fs::read_to_string(path("text.txt")).unwrap(), text);
+    let mode = fs::metadata(path("blob.bin")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let bad = json!({"hostname": "a", "write_files": [{"path": "/x", "content": "grüß", "encoding": "base64"}]});
+    let (code, _, err) = run(&[], Some(&bad.to_string()));
+    assert_eq!(code, 2);
+    assert!(err.contains("write_files[0].content: not base64"), "{err}");
+}
+
+/// Moves the Rock Ridge `NM` entry of the root record `iso_name` into the continuation sector
+/// (at byte 1024 of sector 30, after the `ER` entry) and leaves a `CE` entry pointing there,
+/// as writers do when a record's System Use area is full.
+fn move_name_to_continuation(image: &mut [u8], iso_name: &[u8]) {
+    const SECTOR: usize = 2048;
+    let root = 28 * SECTOR;
+    let mut records = Vec::new();
+    let mut at = root;
+    while image[at] != 0 {
+        let len = image[at] as usize;
+        records.push(image[at..at + len].to_vec());
+        at += len;
+    }
+    let record = records
+        .iter_mut()
+        .find(|r| &r[33..33 + r[32] as usize] == iso_name)
+        .unwrap();
+    let nm = record.windows(2).position(|w| w == b"NM").unwrap();
+    let nm_len = record[nm + 2] as usize;
+    let entry: Vec<u8> = record[nm..nm + nm_len].to_vec();
+    let both = |v: u32| [v.to_le_bytes(), v.to_be_bytes()].concat();
+    let mut ce = vec![b'C', b'E', 28, 1];
+    ce.extend([both(30), both(1024), both(nm_len as u32)].concat());
+    let mut rebuilt = record[..nm].to_vec();
+    rebuilt.extend(&ce);
+    rebuilt.extend(&record[nm + nm_len..]);
+    if rebuilt.len() % 2 == 1 {
+        rebuilt.push(0);
+    }
+    rebuilt[0] = rebuilt.len() as u8;
+    *record = rebuilt;
+    let joined = records.concat();
+    image[root..root + SECTOR].fill(0);
+    image[root..root + joined.len()].copy_from_slice(&joined);
+    image[30 * SECTOR + 1024..30 * SECTOR + 1024 + nm_len].copy_from_slice(&entry);
+}
+
+#[test]
+fn rock_ridge_names_in_a_continuation_area_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (iso, _) = build_image("iso", "0", dir.path());
+    let mut image = fs::read(&iso).unwrap();
+    move_name_to_continuation(&mut image, b"USER_DAT.;1");
+    let moved = dir.path().join("moved.iso");
+    fs::write(&moved, &image).unwrap();
+    let path = moved.to_str().unwrap();
+    if have("isoinfo", &["-version"]) {
+        let out = Command::new("isoinfo")
+            .args(["-R", "-x", "/user-data", "-i", path])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.stdout,
+            fs::read(golden("cp-0/user-data")).unwrap(),
+            "isoinfo reads the name through the CE entry: the image is well formed"
+        );
+    }
+    let (code, recs, err) = run(&["lint", path], None);
+    assert_eq!(code, 0, "{recs:?} {err}");
+    assert_eq!(
+        recs,
+        [json!({"type": "summary", "sources": 1, "findings": 0})]
+    );
+}
+
+/// `cloud-localds` (Debian package cloud-image-utils), the seed maker this tool replaces.
+fn cloud_localds() -> bool {
+    let ok = Command::new("cloud-localds")
+        .arg("--help")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("skipped: cloud-localds is not installed (Debian package cloud-image-utils)");
+    }
+    ok
+}
+
+#[test]
+fn images_match_what_cloud_localds_makes_from_the_same_files() {
+    if !cloud_localds() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    run(
+        &[
+            "--out-dir",
+            files.to_str().unwrap(),
+            data("cp-0.json").to_str().unwrap(),
+        ],
+        None,
+    );
+    let (ours_iso, _) = build_image("iso", "1700000000", dir.path());
+    let (ours_vfat, _) = build_image("vfat", "1700000000", dir.path());
+    let theirs_iso = dir.path().join("theirs.iso");
+    let theirs_vfat = dir.path().join("theirs.vfat");
+    for (format, out) in [("iso", &theirs_iso), ("vfat", &theirs_vfat)] {
+        check(
+            Command::new("cloud-localds")
+                .current_dir(&files)
+                .args(["-f", format, "-N", "network-config"])
+                .arg(out)
+                .args(["user-data", "meta-data"]),
+        );
+    }
+    let ours = fs::read(&ours_iso).unwrap();
+    let theirs = fs::read(&theirs_iso).unwrap();
+    assert_eq!(iso_layout(&ours), iso_layout(&theirs), "sector map");
+    assert_eq!(ours.len(), theirs.len(), "image size");
+    for (at, what) in [
+        (16 * 2048 + 40, "volume id"),
+        (17 * 2048 + 88, "Joliet escape"),
+    ] {
+        assert_eq!(ours[at..at + 32], theirs[at..at + 32], "{what}");
+    }
+    let (code, recs, err) = run(
+        &[
+            "lint",
+            theirs_iso.to_str().unwrap(),
+            theirs_vfat.to_str().unwrap(),
+            ours_iso.to_str().unwrap(),
+            ours_vfat.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{recs:?} {err}");
+    if have("blkid", &["-V"]) {
+        let probe = |p: &Path| {
+            let text = check(
+                Command::new("blkid")
+                    .args(["-p", "-s", "TYPE", "-s", "LABEL"])
+                    .arg(p),
+            );
+            text.split_once(':').unwrap().1.trim().to_string()
+        };
+        assert_eq!(probe(&ours_iso), probe(&theirs_iso));
+        assert_eq!(probe(&ours_vfat), probe(&theirs_vfat));
+    }
+    if have("isoinfo", &["-version"]) && have("mtype", &["-V"]) {
+        for name in ["user-data", "meta-data", "network-config"] {
+            let expected = fs::read(files.join(name)).unwrap();
+            for (mode, image) in [
+                ("-R", &theirs_iso),
+                ("-J", &theirs_iso),
+                ("-R", &ours_iso),
+                ("-J", &ours_iso),
+            ] {
+                let out = Command::new("isoinfo")
+                    .args([mode, "-x", &format!("/{name}"), "-i"])
+                    .arg(image)
+                    .output()
+                    .unwrap();
+                assert_eq!(out.stdout, expected, "{mode} {name} of {}", image.display());
+            }
+            for image in [&theirs_vfat, &ours_vfat] {
+                let out = Command::new("mtype")
+                    .args(["-i", image.to_str().unwrap(), &format!("::{name}")])
+                    .output()
+                    .unwrap();
+                assert_eq!(out.stdout, expected, "{name} of {}", image.display());
+            }
+        }
+    }
 }

@@ -1,0 +1,97 @@
+//! Checks of network-config: what makes NoCloud fall back to DHCP without a word, keys
+//! netplan rejects, and default routes cloud-init 22.4 mis-renders.
+
+use serde_yaml_ng::Value;
+
+use super::{Severity, Sink, parse_yaml, text, yaml11_macs};
+
+const V2_ETHERNET_KEYS: &[&str] = &[
+    "match",
+    "set-name",
+    "wakeonlan",
+    "dhcp4",
+    "dhcp6",
+    "dhcp4-overrides",
+    "dhcp6-overrides",
+    "accept-ra",
+    "addresses",
+    "gateway4",
+    "gateway6",
+    "nameservers",
+    "mtu",
+    "routes",
+    "routing-policy",
+    "optional",
+    "macaddress",
+    "renderer",
+    "link-local",
+    "critical",
+    "ipv6-privacy",
+    "ipv6-address-generation",
+    "ipv6-mtu",
+    "emit-lldp",
+    "receive-checksum-offload",
+    "transmit-checksum-offload",
+    "tcp-segmentation-offload",
+    "tcp6-segmentation-offload",
+    "generic-segmentation-offload",
+    "generic-receive-offload",
+    "large-receive-offload",
+    "interfaces",
+    "parameters",
+    "id",
+    "link",
+    "dhcp-identifier",
+];
+
+/// Checks a network-config file.
+pub fn check(sink: &mut Sink<'_>, data: &[u8]) {
+    let Some(text) = text(sink, data) else { return };
+    yaml11_macs(sink, text);
+    let Some(doc) = parse_yaml(sink, "network_config_invalid", text) else {
+        return;
+    };
+    let doc = doc.get("network").cloned().unwrap_or(doc);
+    match doc.get("version").and_then(Value::as_u64) {
+        Some(1) => {}
+        Some(2) => network_v2(sink, &doc),
+        _ => sink.add(
+            "network_version",
+            Severity::Error,
+            "version must be 1 or 2: NoCloud falls back to DHCP",
+        ),
+    }
+}
+
+fn network_v2(sink: &mut Sink<'_>, doc: &Value) {
+    for section in ["ethernets", "bonds", "vlans", "bridges"] {
+        let Some(map) = doc.get(section).and_then(Value::as_mapping) else {
+            continue;
+        };
+        for (name, iface) in map {
+            let name = name.as_str().unwrap_or("?");
+            if let Some(keys) = iface.as_mapping() {
+                for key in keys.keys().filter_map(Value::as_str) {
+                    if !V2_ETHERNET_KEYS.contains(&key) {
+                        sink.add(
+                            "unknown_key",
+                            Severity::Error,
+                            format!("{section}.{name}: unknown key {key:?} (netplan rejects it)"),
+                        );
+                    }
+                }
+            }
+            for route in iface
+                .get("routes")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+            {
+                let to = route.get("to").and_then(Value::as_str).unwrap_or_default();
+                if matches!(to, "default" | "0.0.0.0/0" | "::/0") {
+                    sink.add("route_default_misrendered", Severity::Warning, format!("{section}.{name}: route to {to:?} is mis-rendered by cloud-init 22.4; use gateway4/gateway6"));
+                }
+            }
+        }
+    }
+}
