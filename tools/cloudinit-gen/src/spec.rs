@@ -4,7 +4,7 @@
 use anyhow::{Result, anyhow};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use shared::input::line_column;
+use shared::input::{Located, json_values_located, line_column, located};
 
 use crate::validate;
 
@@ -209,33 +209,20 @@ fn default_version() -> u8 {
 /// Reads every spec of a JSON stream (one document, JSON Lines or concatenated values) and
 /// validates each. Errors read `<source>:<line>:<column>: <field path>: <problem>`.
 pub fn parse_specs(source_name: &str, text: &[u8]) -> Result<Vec<Spec>> {
-    let mut specs = Vec::new();
-    let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<IgnoredAny>();
-    loop {
-        let start = skip_whitespace(text, stream.byte_offset());
-        match stream.next() {
-            None => break,
-            Some(Err(err)) => return Err(shared::input::json_error(source_name, &err)),
-            Some(Ok(_)) => {
-                let end = stream.byte_offset();
-                specs.push(parse_one(source_name, text, start, end)?);
-            }
-        }
-    }
-    Ok(specs)
-}
-
-fn skip_whitespace(text: &[u8], offset: usize) -> usize {
-    let rest = text.get(offset..).unwrap_or_default();
-    offset + rest.iter().take_while(|b| b.is_ascii_whitespace()).count()
+    json_values_located::<IgnoredAny>(source_name, text)
+        .map(|item| {
+            let Located { start, end, .. } = item?;
+            parse_one(source_name, text, start, end)
+        })
+        .collect()
 }
 
 /// Deserializes and validates the spec held in `text[start..end]`.
 fn parse_one(source_name: &str, text: &[u8], start: usize, end: usize) -> Result<Spec> {
     let slice = text.get(start..end).unwrap_or_default();
-    let (line0, col0) = line_column(text, start);
     let mut de = serde_json::Deserializer::from_slice(slice);
     let spec: Spec = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let (line0, col0) = line_column(text, start);
         let inner = err.inner();
         let (line, col) = if inner.line() <= 1 {
             (line0, col0 + inner.column().saturating_sub(1))
@@ -250,7 +237,7 @@ fn parse_one(source_name: &str, text: &[u8], start: usize, end: usize) -> Result
             anyhow!("{source_name}:{line}:{col}: {path}: {cause}")
         }
     })?;
-    validate::spec(&spec).map_err(|err| anyhow!("{source_name}:{line0}:{col0}: {err}"))?;
+    validate::spec(&spec).map_err(|err| located(source_name, text, start, err))?;
     Ok(spec)
 }
 
