@@ -18,13 +18,19 @@ pub const DEFAULT_API_URL: &str = "https://api.osv.dev";
 /// package and record gives a "finding" record, then a "summary" lists what could not be
 /// checked. Data comes from the OSV API, or from a local copy with --offline. Whatever cannot
 /// be decided is reported, never counted as clean.
+///
+/// Git commits (the locked inputs of a flake.lock, `{"commit","repo"}` records) are sent to
+/// the OSV API as commit queries. Offline they are listed under "unscanned": an offline copy
+/// names affected commits only as ranges and tags, and deciding whether a commit falls in a
+/// range needs the repository's history, which the copy does not hold.
 #[derive(Debug, Parser)]
 #[command(name = "osv-check", version)]
 pub struct Cli {
     /// Input files; `-` or none reads standard input (JSON).
     pub inputs: Vec<PathBuf>,
     /// Match offline against OSV records under DIR (`<Ecosystem>/all.zip` or `*.json` files,
-    /// any depth); the index of each archive is cached, keyed by its content.
+    /// any depth); the index of each archive is cached, keyed by its content. Git commits
+    /// cannot be matched offline and are listed as unscanned.
     #[arg(long, value_name = "DIR")]
     pub offline: Option<PathBuf>,
     /// The OSV API root [env: OSV_CHECK_API_URL] [default: https://api.osv.dev].
@@ -102,6 +108,10 @@ pub const MANUAL: Manual = Manual {
             command: "nix path-info --json -r ./result | osv-check | jq 'select(.type == \"summary\") | .unscanned'",
         },
         Example {
+            description: "Check the locked inputs of a flake by commit (needs the OSV API).",
+            command: "osv-check flake.lock",
+        },
+        Example {
             description: "Write SARIF for code scanning, ignoring accepted risks.",
             command: "osv-check --ignore osv-scanner.toml -o sarif go.mod > osv.sarif",
         },
@@ -121,10 +131,16 @@ pub const MANUAL: Manual = Manual {
         ),
         (130, "interrupted"),
     ],
-    environment: &[(
-        "OSV_CHECK_API_URL",
-        "the OSV API root when --api-url is not given",
-    )],
+    environment: &[
+        (
+            "OSV_CHECK_API_URL",
+            "the OSV API root when --api-url is not given",
+        ),
+        (
+            "OSV_CHECK_CACHE_DIR",
+            "where --offline keeps archive indexes (default: $XDG_CACHE_HOME/osv-check, else ~/.cache/osv-check)",
+        ),
+    ],
 };
 
 /// The full command, with the examples in its long help.

@@ -5,9 +5,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
-use toml::value::Datetime;
+use toml::value::{Datetime, Offset};
 
 use crate::inputs::parse_toml;
 use crate::osv::Vulnerability;
@@ -77,10 +77,26 @@ pub struct Rules {
 }
 
 impl Rules {
-    /// Reads an ignore file.
+    /// Reads an ignore file. An `ignoreUntil` or `effectiveUntil` without a date is an error:
+    /// it could never expire.
     pub fn load(source: &str, text: &str) -> Result<Rules> {
+        let file: File = parse_toml(source, text)?;
+        let untils = file
+            .ignored_vulns
+            .iter()
+            .map(|r| (r.ignore_until.as_ref(), "ignoreUntil"))
+            .chain(
+                file.package_overrides
+                    .iter()
+                    .map(|o| (o.effective_until.as_ref(), "effectiveUntil")),
+            );
+        for (until, key) in untils {
+            if until.is_some_and(|u| u.date.is_none()) {
+                bail!("{source}: expected {key} to be a date or a date-time, found {until:?}");
+            }
+        }
         Ok(Rules {
-            file: parse_toml(source, text)?,
+            file,
             now: now_rfc3339(),
         })
     }
@@ -125,16 +141,33 @@ fn overrides(rule: &PackageOverride, package: &Package) -> bool {
             .is_none_or(|e| e.eq_ignore_ascii_case(&package.ecosystem.0))
 }
 
-/// A TOML date or date-time as an RFC 3339 UTC-style string (a date alone is midnight).
+/// A TOML date or date-time as an RFC 3339 UTC string: a date alone is midnight UTC, a
+/// local date-time is read as UTC, an offset is applied.
 fn rfc3339(value: &Datetime) -> String {
-    let date = value.date.map_or_else(String::new, |d| {
-        format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
+    let Some(date) = value.date else {
+        return String::new();
+    };
+    let days = days_from_civil(i64::from(date.year), date.month, date.day);
+    let seconds = value.time.map_or(0, |t| {
+        i64::from(t.hour) * 3600 + i64::from(t.minute) * 60 + i64::from(t.second)
     });
-    let time = value.time.map_or_else(
-        || "00:00:00".to_string(),
-        |t| format!("{:02}:{:02}:{:02}", t.hour, t.minute, t.second),
-    );
-    format!("{date}T{time}Z")
+    let offset = match value.offset {
+        Some(Offset::Custom { minutes }) => i64::from(minutes) * 60,
+        Some(Offset::Z) | None => 0,
+    };
+    shared::time::rfc3339(days * 86_400 + seconds - offset)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (the inverse of
+/// `shared::time::civil_from_days`).
+fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_from_march = (i64::from(month) + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 /// The current time as `YYYY-MM-DDTHH:MM:SSZ`.
@@ -202,6 +235,33 @@ mod tests {
             .to_string();
         assert!(err.starts_with("c.toml:3:1: "), "{err}");
         assert!(Rules::load("c.toml", "[[IgnoredVulns]]\nreason = \"no id\"\n").is_err());
+    }
+
+    #[test]
+    fn offsets_are_applied_and_dateless_untils_rejected() {
+        let rules = Rules::load(
+            "c.toml",
+            "[[IgnoredVulns]]\nid = \"A\"\nignoreUntil = 2024-03-01T01:30:00+02:00\n\
+             [[IgnoredVulns]]\nid = \"B\"\nignoreUntil = 2000-02-29\n",
+        )
+        .unwrap();
+        let p = Package::new("npm", "a", "1", "s");
+        let a = rules.rule_for(&vuln("A", &[]), &p).unwrap();
+        assert_eq!(a.until.as_deref(), Some("2024-02-29T23:30:00Z"));
+        let b = rules.rule_for(&vuln("B", &[]), &p).unwrap();
+        assert_eq!(b.until.as_deref(), Some("2000-02-29T00:00:00Z"));
+        let err = Rules::load(
+            "c.toml",
+            "[[IgnoredVulns]]\nid = \"A\"\nignoreUntil = 12:00:00\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("expected ignoreUntil to be a date"), "{err}");
+        for days in [-719_468, -1, 0, 11_016, 19_782, 2_932_896] {
+            let (y, m, d) = shared::time::civil_from_days(days);
+            let (m, d) = (u8::try_from(m).unwrap(), u8::try_from(d).unwrap());
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
     }
 
     #[test]

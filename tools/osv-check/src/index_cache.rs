@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::offline::Key;
 
 /// Bumped whenever the layout below changes, so old files are ignored.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What one archive holds, entry by entry.
 #[derive(Debug, Default, Serialize, Deserialize)]

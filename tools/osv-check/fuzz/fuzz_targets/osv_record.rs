@@ -8,9 +8,13 @@ use osv_check::osv::Vulnerability;
 use osv_check::package::Package;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(vuln) = serde_json::from_slice::<Vulnerability>(data) else { return };
+    let Ok(vuln) = serde_json::from_slice::<Vulnerability>(data) else {
+        return;
+    };
     for affected in &vuln.affected {
-        let Some(package) = &affected.package else { continue };
+        let Some(package) = &affected.package else {
+            continue;
+        };
         let mut versions: Vec<String> = affected.versions.clone();
         versions.extend(["0", "1.0.0", "", "1:2.3-4~rc1", "1.0.post1"].map(String::from));
         for version in versions {

@@ -110,7 +110,7 @@ fn follow(
 
 fn requirement(line: &str, source: &str, number: usize, out: &mut Inventory) -> Result<()> {
     let spec = line.split(';').next().unwrap_or("");
-    let spec = spec.split(" --").next().unwrap_or("").trim();
+    let spec = without_options(spec).trim();
     let name_end = spec
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
         .unwrap_or(spec.len());
@@ -136,6 +136,16 @@ fn requirement(line: &str, source: &str, number: usize, out: &mut Inventory) -> 
         }),
     }
     Ok(())
+}
+
+/// The requirement before its per-requirement options (`--hash=…`, `-C key=value`): the
+/// first word after a space that starts with `-`.
+fn without_options(spec: &str) -> &str {
+    let bytes = spec.as_bytes();
+    let start = (1..bytes.len())
+        .find(|&i| bytes[i] == b'-' && bytes[i - 1].is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    &spec[..start]
 }
 
 fn pinned_version(spec: &str) -> Option<&str> {
@@ -168,6 +178,13 @@ mod tests {
             [("flask", "2.0.1"), ("requests", "2.8.1"), ("six", "1.16.0")]
         );
         assert_eq!(inv.unscanned.len(), 4);
+    }
+
+    #[test]
+    fn per_requirement_options_are_not_versions() {
+        let inv = parse("r.txt", "a==1.0 -C k=v\nb==2.0 --hash sha256:0\n", None).unwrap();
+        let pins: Vec<_> = inv.packages.iter().map(|p| p.version.as_str()).collect();
+        assert_eq!(pins, ["1.0", "2.0"]);
     }
 
     #[test]

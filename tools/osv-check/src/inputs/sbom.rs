@@ -61,25 +61,23 @@ pub fn spdx(doc: &Value, source: &str) -> Inventory {
 }
 
 fn add(purl: Option<&str>, name: &str, version: &str, source: &str, inventory: &mut Inventory) {
-    let mapped = purl
-        .ok_or_else(|| "no purl".to_string())
-        .and_then(purl::parse)
-        .and_then(|p| p.osv_package().map(|(eco, n)| (eco, n, p.version)));
-    match mapped {
-        Ok((ecosystem, package, purl_version)) => {
-            let version = if purl_version.is_empty() {
-                version
-            } else {
-                &purl_version
-            };
+    let parsed = purl
+        .ok_or_else(|| "no purl (a CPE or a name alone names no OSV package)".to_string())
+        .and_then(purl::parse);
+    let version = match &parsed {
+        Ok(p) if !p.version.is_empty() => p.version.clone(),
+        _ => version.to_string(),
+    };
+    match parsed.and_then(|p| p.osv_package()) {
+        Ok((ecosystem, package)) => {
             inventory
                 .packages
-                .push(Package::new(&ecosystem, &package, version, source));
+                .push(Package::new(&ecosystem, &package, &version, source));
         }
         Err(reason) => inventory.unscanned.push(Unscanned {
             ecosystem: None,
             name: purl.unwrap_or(name).to_string(),
-            version: version.to_string(),
+            version,
             source: source.to_string(),
             reason,
         }),

@@ -6,6 +6,9 @@ use std::cmp::Ordering;
 
 use super::semver::compare_digits;
 
+/// The largest epoch dpkg accepts (`INT_MAX`).
+const MAX_EPOCH: &str = "2147483647";
+
 /// A Debian version split into epoch, upstream version and revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DebianVersion {
@@ -15,19 +18,27 @@ pub struct DebianVersion {
 }
 
 impl DebianVersion {
-    /// Splits a version string; an epoch that is not a number is an error, like dpkg's.
+    /// Splits a version string; what dpkg rejects (embedded spaces, an epoch that is not a
+    /// number below 2^31, an empty upstream version or revision) is an error here too.
     pub fn parse(text: &str) -> Result<DebianVersion, String> {
         let text = text.trim();
+        if text.contains(char::is_whitespace) {
+            return Err(format!("{text:?} has embedded spaces"));
+        }
         let (epoch, rest) = match text.split_once(':') {
             Some((epoch, rest)) => {
                 if epoch.is_empty() || !epoch.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(format!("epoch of {text:?} is not a number"));
+                }
+                if compare_digits(epoch, MAX_EPOCH).is_gt() {
+                    return Err(format!("epoch of {text:?} is too big"));
                 }
                 (epoch.to_string(), rest)
             }
             None => ("0".to_string(), text),
         };
         let (upstream, revision) = match rest.rsplit_once('-') {
+            Some((_, "")) => return Err(format!("{text:?} has an empty revision")),
             Some((upstream, revision)) => (upstream, revision),
             None => (rest, ""),
         };
@@ -149,5 +160,9 @@ mod tests {
     fn bad_epochs_are_rejected() {
         assert!(DebianVersion::parse("a:1.0").is_err());
         assert!(DebianVersion::parse("1:").is_err());
+        assert!(DebianVersion::parse("1.0-").is_err());
+        assert!(DebianVersion::parse("1.0 x").is_err());
+        assert!(DebianVersion::parse("2147483648:1").is_err());
+        assert!(DebianVersion::parse("2147483647:1").is_ok());
     }
 }

@@ -1,8 +1,9 @@
-//! The Maven order of `ComparableVersion` (maven-artifact 3.8): a version is a list of
-//! number and qualifier items split at `.`, `-` and digit/letter changes, with a sub-list
-//! after each `-`; trailing "null" items (0, release qualifiers) do not count; qualifiers
-//! rank `alpha` < `beta` < `milestone` < `rc` < `snapshot` < release < `sp` < any other
-//! (compared as text).
+//! The Maven order of `ComparableVersion` (maven-artifact 3.8.7 and later): a version is a
+//! list of number and qualifier items split at `.`, `-` and digit/letter changes, with a
+//! sub-list after each `-` and before a qualifier that follows other items (`1.0.RC1` reads
+//! as `1.0-RC1`); trailing "null" items (0, release qualifiers) do not count; qualifiers rank
+//! `alpha` < `beta` < `milestone` < `rc` < `snapshot` < release < `sp` < any other (compared
+//! as text). Only ASCII digits are digits (Java also reads other Unicode digits).
 
 use std::cmp::Ordering;
 
@@ -77,7 +78,11 @@ impl Item {
             (Item::Text(_), Some(Item::Int(_))) => Ordering::Less,
             (Item::Text(a), Some(Item::Text(b))) => comparable(a).cmp(&comparable(b)),
             (Item::Text(_), Some(Item::List(_))) => Ordering::Less,
-            (Item::List(items), None) => items.first().map_or(Ordering::Equal, |f| f.compare(None)),
+            (Item::List(items), None) => items
+                .iter()
+                .map(|item| item.compare(None))
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal),
             (Item::List(_), Some(Item::Int(_))) => Ordering::Less,
             (Item::List(_), Some(Item::Text(_))) => Ordering::Greater,
             (Item::List(a), Some(Item::List(b))) => compare_lists(a, b),
@@ -134,6 +139,14 @@ impl Parser {
         self.stack.push(Vec::new());
     }
 
+    /// A qualifier that follows other items of its list starts a sub-list, as after a `-`:
+    /// `1.0.RC1` reads as `1.0-RC1`.
+    fn nest_qualifier(&mut self) {
+        if self.stack.last().is_some_and(|top| !top.is_empty()) {
+            self.open_list();
+        }
+    }
+
     /// Closes every list from the innermost out, normalising each into its parent.
     fn finish(mut self) -> Vec<Item> {
         while self.stack.len() > 1 {
@@ -175,6 +188,7 @@ impl MavenVersion {
                 }
             } else if c.is_ascii_digit() {
                 if !is_digit && i > start {
+                    parser.nest_qualifier();
                     parser.push(text_item(&slice(start, i), true));
                     start = i;
                     parser.open_list();
@@ -191,11 +205,12 @@ impl MavenVersion {
         }
         if version.len() > start {
             let part = slice(start, version.len());
-            parser.push(if is_digit {
-                int_item(&part)
+            if is_digit {
+                parser.push(int_item(&part));
             } else {
-                text_item(&part, false)
-            });
+                parser.nest_qualifier();
+                parser.push(text_item(&part, false));
+            }
         }
         MavenVersion {
             items: parser.finish(),
@@ -233,5 +248,18 @@ mod tests {
         assert_eq!(cmp("1-0.1", "1.0.1"), Ordering::Less);
         assert_eq!(cmp("1.0.0", "1"), Ordering::Equal);
         assert_eq!(cmp("1.cr1", "1.rc1"), Ordering::Equal);
+    }
+
+    #[test]
+    fn a_qualifier_after_a_dot_reads_as_after_a_hyphen() {
+        assert_eq!(cmp("1.0.RC1", "1.0-RC1"), Ordering::Equal);
+        assert_eq!(cmp("2.9.0-1", "2.9.0.RC1"), Ordering::Greater);
+        assert_eq!(cmp("1.5.9.RC1", "1.5.9-RC0"), Ordering::Greater);
+    }
+
+    #[test]
+    fn a_sub_list_counts_every_item_against_nothing() {
+        assert_eq!(cmp("1-0.z", "1"), Ordering::Greater);
+        assert_eq!(cmp("1-0.alpha", "1"), Ordering::Less);
     }
 }

@@ -5,6 +5,7 @@ pub mod alpine;
 pub mod debian;
 pub mod maven;
 pub mod packagist;
+pub mod rpm;
 pub mod rubygems;
 pub mod semver;
 
@@ -32,11 +33,13 @@ pub enum Scheme {
     Maven,
     /// apk's order, for Alpine and its relatives.
     Alpine,
+    /// `rpm`'s order, for Red Hat, SUSE and the other RPM distributions.
+    Rpm,
 }
 
 impl Scheme {
     /// Every scheme, for exhaustive checks.
-    pub const ALL: [Scheme; 8] = [
+    pub const ALL: [Scheme; 9] = [
         Scheme::Semver,
         Scheme::Pypi,
         Scheme::Debian,
@@ -45,21 +48,31 @@ impl Scheme {
         Scheme::Packagist,
         Scheme::Maven,
         Scheme::Alpine,
+        Scheme::Rpm,
     ];
 
     /// The scheme of an OSV ecosystem's `ECOSYSTEM` ranges, or `None` when the order is not
     /// implemented (a package of that ecosystem cannot be checked offline).
     pub fn for_ecosystem(ecosystem: &Ecosystem) -> Option<Scheme> {
         match ecosystem.base() {
-            "npm" | "Go" | "Hex" | "SwiftURL" | "Bitnami" => Some(Scheme::Semver),
+            "npm" | "Go" | "Hex" | "SwiftURL" | "Bitnami" | "Julia" | "VSCode" => {
+                Some(Scheme::Semver)
+            }
             b if b == RUST_CRATES => Some(Scheme::Semver),
             "PyPI" => Some(Scheme::Pypi),
-            "Debian" | "Ubuntu" => Some(Scheme::Debian),
+            "Debian" | "Ubuntu" | "Echo" => Some(Scheme::Debian),
             "RubyGems" => Some(Scheme::RubyGems),
             "NuGet" => Some(Scheme::NuGet),
             "Packagist" => Some(Scheme::Packagist),
             "Maven" => Some(Scheme::Maven),
-            "Alpine" | "Wolfi" | "Chainguard" | "MinimOS" | "Alpaquita" => Some(Scheme::Alpine),
+            "Alpine"
+            | "Wolfi"
+            | "Chainguard"
+            | "MinimOS"
+            | "Alpaquita"
+            | "BellSoft Hardened Containers" => Some(Scheme::Alpine),
+            "Red Hat" | "AlmaLinux" | "Rocky Linux" | "SUSE" | "openSUSE" | "Mageia"
+            | "openEuler" => Some(Scheme::Rpm),
             _ => None,
         }
     }
@@ -77,6 +90,7 @@ impl Scheme {
             Scheme::Packagist => Ok(VersionKey::Packagist(packagist::PhpVersion::parse(text))),
             Scheme::Maven => Ok(VersionKey::Maven(maven::MavenVersion::parse(text))),
             Scheme::Alpine => Ok(VersionKey::Alpine(alpine::ApkVersion::parse(text))),
+            Scheme::Rpm => Ok(VersionKey::Rpm(rpm::RpmVersion::parse(text))),
         }
     }
 }
@@ -98,6 +112,8 @@ pub enum VersionKey {
     Maven(maven::MavenVersion),
     /// An apk version.
     Alpine(alpine::ApkVersion),
+    /// An RPM version.
+    Rpm(rpm::RpmVersion),
 }
 
 impl VersionKey {
@@ -111,6 +127,7 @@ impl VersionKey {
             (VersionKey::Packagist(a), VersionKey::Packagist(b)) => Some(a.cmp(b)),
             (VersionKey::Maven(a), VersionKey::Maven(b)) => Some(a.cmp(b)),
             (VersionKey::Alpine(a), VersionKey::Alpine(b)) => Some(a.cmp(b)),
+            (VersionKey::Rpm(a), VersionKey::Rpm(b)) => Some(a.cmp(b)),
             _ => None,
         }
     }

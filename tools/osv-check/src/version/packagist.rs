@@ -1,7 +1,9 @@
 //! The Packagist (Composer) order of PHP's `version_compare`: `-`, `_` and `+` separate
-//! parts, letters and digits are split apart, numbers compare as numbers and words by rank
-//! (`dev` < `alpha` = `a` < `beta` = `b` < `RC` = `rc` < a number < `pl` = `p`). A leading
-//! `v` is dropped, as Composer does.
+//! parts, letters and digits are split apart, numbers compare as numbers (up to 2^63 - 1, as
+//! PHP reads them) and words by rank (`dev` < `alpha` = `a` < `beta` = `b` < `RC` = `rc` < a
+//! number < `pl` = `p`); the empty string sorts first. A leading `v` is dropped, as Composer
+//! does. Where PHP is not an order (a part left empty by a trailing separator, which it can
+//! call less than the same version), this order stays consistent instead.
 
 use std::cmp::Ordering;
 
@@ -13,6 +15,10 @@ pub struct PhpVersion {
     parts: Vec<String>,
 }
 
+/// The largest number PHP reads from a part (`strtol` stops at `LONG_MAX`), so longer numbers
+/// compare equal, as in `version_compare`.
+const LONG_MAX: &str = "9223372036854775807";
+
 impl PhpVersion {
     /// Canonicalises any string the way `version_compare` does.
     pub fn parse(text: &str) -> PhpVersion {
@@ -21,9 +27,13 @@ impl PhpVersion {
             .strip_prefix(['v', 'V'])
             .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
             .unwrap_or(text);
-        PhpVersion {
-            parts: canonical(text).split('.').map(str::to_string).collect(),
-        }
+        let canonical = canonical(text);
+        let parts = if canonical.is_empty() {
+            Vec::new()
+        } else {
+            canonical.split('.').map(str::to_string).collect()
+        };
+        PhpVersion { parts }
     }
 }
 
@@ -90,9 +100,17 @@ fn leading_digits(part: &str) -> &str {
     &part[..end]
 }
 
+fn clamped(digits: &str) -> &str {
+    if compare_digits(digits, LONG_MAX).is_gt() {
+        LONG_MAX
+    } else {
+        digits
+    }
+}
+
 fn compare_part(a: &str, b: &str) -> Ordering {
     match (is_number(a), is_number(b)) {
-        (true, true) => compare_digits(leading_digits(a), leading_digits(b)),
+        (true, true) => compare_digits(clamped(leading_digits(a)), clamped(leading_digits(b))),
         (false, false) => rank(a).cmp(&rank(b)),
         (true, false) => rank("#").cmp(&rank(b)),
         (false, true) => rank(a).cmp(&rank("#")),
@@ -101,6 +119,12 @@ fn compare_part(a: &str, b: &str) -> Ordering {
 
 impl Ord for PhpVersion {
     fn cmp(&self, other: &Self) -> Ordering {
+        match (self.parts.is_empty(), other.parts.is_empty()) {
+            (true, true) => return Ordering::Equal,
+            (true, false) => return Ordering::Less,
+            (false, true) => return Ordering::Greater,
+            (false, false) => {}
+        }
         for (a, b) in self.parts.iter().zip(&other.parts) {
             let order = compare_part(a, b);
             if order.is_ne() {
@@ -149,5 +173,10 @@ mod tests {
         assert_eq!(cmp("v1.0pl1", "1.0pl1"), Ordering::Equal);
         assert_eq!(cmp("1.0RC1", "1.0rc1"), Ordering::Equal);
         assert_eq!(cmp("", "1"), Ordering::Less);
+        assert_eq!(cmp("", "dev"), Ordering::Less);
+        assert_eq!(
+            cmp("99999999999999999999", "9223372036854775807"),
+            Ordering::Equal
+        );
     }
 }
