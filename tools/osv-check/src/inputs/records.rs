@@ -3,7 +3,7 @@
 
 use anyhow::{Result, anyhow};
 use serde_json::Value;
-use shared::input::{json_error, line_column};
+use shared::input::{Located, json_error, json_values_located, located};
 
 use super::purl;
 use crate::package::{Inventory, Package, Unscanned};
@@ -11,13 +11,10 @@ use crate::package::{Inventory, Package, Unscanned};
 /// Reads every record of a JSON stream (one document, JSON Lines or concatenated values).
 pub fn parse(source: &str, bytes: &[u8]) -> Result<Inventory> {
     let mut inventory = Inventory::default();
-    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
-    loop {
-        let start = stream.byte_offset();
-        let Some(item) = stream.next() else { break };
-        let value = item.map_err(|e| json_error(source, &e))?;
-        let at = start + leading_space(&bytes[start..]);
-        read_record(&value, source, &mut inventory).map_err(|e| located(source, bytes, at, &e))?;
+    for item in json_values_located::<Value>(source, bytes) {
+        let Located { start, value, .. } = item?;
+        read_record(&value, source, &mut inventory)
+            .map_err(|e| located(source, bytes, start, e))?;
     }
     Ok(inventory)
 }
@@ -30,15 +27,9 @@ pub fn parse_array(source: &str, bytes: &[u8]) -> Result<Inventory> {
     for item in items {
         let at = (item.get().as_ptr() as usize).saturating_sub(bytes.as_ptr() as usize);
         let value: Value = serde_json::from_str(item.get()).map_err(|e| json_error(source, &e))?;
-        read_record(&value, source, &mut inventory).map_err(|e| located(source, bytes, at, &e))?;
+        read_record(&value, source, &mut inventory).map_err(|e| located(source, bytes, at, e))?;
     }
     Ok(inventory)
-}
-
-/// The error of the record at byte `at`; the position is computed only here, on failure.
-fn located(source: &str, bytes: &[u8], at: usize, message: &str) -> anyhow::Error {
-    let (line, column) = line_column(bytes, at);
-    anyhow!("{source}:{line}:{column}: {message}")
 }
 
 /// Reads osv-scanner's custom input: `results[].packages[].package` objects with
@@ -70,10 +61,6 @@ pub fn osv_scanner(doc: &Value, source: &str) -> Result<Inventory> {
         }
     }
     Ok(inventory)
-}
-
-fn leading_space(bytes: &[u8]) -> usize {
-    bytes.iter().take_while(|b| b.is_ascii_whitespace()).count()
 }
 
 fn field<'a>(value: &'a Value, key: &str) -> Result<Option<&'a str>, String> {
