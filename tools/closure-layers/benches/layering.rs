@@ -3,10 +3,11 @@
 //!
 //! For each size it prints the median time of reading the graph and of each algorithm in
 //! process, then the median wall time and the peak memory of the release binary end to end
-//! (peak memory through GNU time, when `/usr/bin/time` exists). Targets from the issue: every
-//! algorithm under 100 ms and 64 MiB on 20,000 paths and under 20 ms on 3,000; nixpkgs' scripts
-//! measured on a 2-core machine: popularity 64 s / 2.3 GB and auto-layer 1.4 s / 64 MB on 20,000
-//! paths, 1.0 s and 0.22 s on 3,000.
+//! (peak memory through GNU time, when `/usr/bin/time` exists), and records the whole-binary
+//! figures as headlines for `make bench`. Targets: every algorithm under 100 ms and 64 MiB on
+//! 20,000 paths and under 20 ms on 3,000; nixpkgs' scripts measured on a 2-core machine:
+//! popularity 64 s / 2.3 GB and auto-layer 1.4 s / 64 MB on 20,000 paths, 1.0 s and 0.22 s on
+//! 3,000.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -103,115 +104,158 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// Median wall time, and with GNU time the median user CPU time and the peak RSS (KiB), of the
-/// binary on a file. CPU time stays meaningful when other jobs load the machine.
-fn end_to_end(file: &Path, args: &[&str], runs: usize) -> (Duration, Option<(Duration, u64)>) {
+/// The binary's median wall time on a file over `runs` runs, after one run to warm the caches.
+fn wall_median(file: &Path, args: &[&str], runs: usize) -> Duration {
     let bin = env!("CARGO_BIN_EXE_closure-layers");
-    let gnu_time = Path::new("/usr/bin/time").exists();
-    let mut walls = Vec::new();
-    let mut cpus = Vec::new();
-    let mut peak = 0;
-    for _ in 0..runs {
-        let mut command = if gnu_time {
-            let mut c = Command::new("/usr/bin/time");
-            c.args(["-f", "%M %U", bin]);
-            c
-        } else {
-            Command::new(bin)
-        };
-        command
+    let once = || {
+        let start = Instant::now();
+        let output = Command::new(bin)
             .args(args)
             .arg(file)
-            .stdout(std::process::Stdio::null());
-        let start = Instant::now();
-        let output = command.output().expect("run closure-layers");
-        walls.push(start.elapsed());
+            .stdout(std::process::Stdio::null())
+            .output()
+            .expect("run closure-layers");
         assert!(
             output.status.success(),
             "closure-layers failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        if gnu_time {
-            let text = String::from_utf8_lossy(&output.stderr);
-            let mut fields = text.lines().last().unwrap_or("").split_whitespace();
-            peak = peak.max(
-                fields
-                    .next()
-                    .and_then(|f| f.parse::<u64>().ok())
-                    .unwrap_or(0),
-            );
-            cpus.push(Duration::from_secs_f64(
-                fields
-                    .next()
-                    .and_then(|f| f.parse::<f64>().ok())
-                    .unwrap_or(0.0),
-            ));
+        start.elapsed()
+    };
+    once();
+    median((0..runs).map(|_| once()).collect())
+}
+
+/// The binary's peak resident memory on a file in KiB, through GNU time; `None` without it.
+fn peak_rss_kib(file: &Path, args: &[&str]) -> Option<u64> {
+    let output = Command::new("/usr/bin/time")
+        .args(["-f", "%M", env!("CARGO_BIN_EXE_closure-layers")])
+        .args(args)
+        .arg(file)
+        .stdout(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stderr);
+    text.lines().last()?.trim().parse().ok()
+}
+
+/// The command line as a shell would take it: arguments with brackets or spaces quoted.
+fn shell_words(args: &[&str]) -> String {
+    args.iter()
+        .map(|a| {
+            if a.contains(['[', ' ', '"']) {
+                format!("'{a}'")
+            } else {
+                a.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Appends one headline to the `make bench` table.
+fn record(measure: &str, value: String, target: &str, met: bool) {
+    shared::bench::record("closure-layers", measure, value, target, met)
+        .expect("write the bench results");
+}
+
+/// One graph size: its paths, runs per median and the issue's time target.
+struct Size {
+    paths: usize,
+    runs: usize,
+    target: Duration,
+}
+
+/// The algorithms as the command line selects them.
+const ALGORITHMS: [(&str, &[&str]); 3] = [
+    ("auto", &["--algorithm", "auto"]),
+    ("popularity", &["--algorithm", "popularity"]),
+    ("default pipeline", &["--pipeline", DEFAULT_PIPELINE]),
+];
+
+/// Reading and each algorithm in process, for where the time goes.
+fn in_process(json: &str, runs: usize) {
+    let read = || Graph::from_sources(&[parse_nodes("bench", json.as_bytes())?]);
+    println!(
+        "  read + check graph          median {}",
+        ms(time(runs, read))
+    );
+    let graph = read().expect("graph");
+    let budget = Budget {
+        max_layers: 100,
+        from_image_layers: 0,
+    };
+    let pipeline = parse_pipeline(DEFAULT_PIPELINE).expect("pipeline");
+    for (name, strategy) in [
+        ("auto", Strategy::Auto),
+        ("popularity", Strategy::Popularity),
+        ("default pipeline", Strategy::Pipeline(pipeline)),
+    ] {
+        let layers = lay_out(&graph, &strategy, budget, &[])
+            .expect("layers")
+            .layers
+            .len();
+        let d = time(runs, || lay_out(&graph, &strategy, budget, &[]));
+        println!("  {name:<27} median {} ({layers} layers)", ms(d));
+    }
+}
+
+/// The whole binary on a file: median wall time and peak memory, recorded as headlines.
+fn whole_binary(file: &Path, size: &Size) {
+    let target = format!("< {} ms", size.target.as_millis());
+    for (name, args) in ALGORITHMS {
+        let wall = wall_median(file, args, size.runs);
+        let rss = peak_rss_kib(file, args);
+        let rss_text = rss.map_or("not measured (no /usr/bin/time)".to_string(), |kib| {
+            format!("{:.1} MiB", kib as f64 / 1024.0)
+        });
+        println!(
+            "  $ closure-layers {} graph.json: median {} wall over {} runs, peak RSS {rss_text}",
+            shell_words(args),
+            ms(wall),
+            size.runs
+        );
+        let measure = format!("{} paths, {name}: whole binary", size.paths);
+        record(&measure, ms(wall), &target, wall < size.target);
+        if size.paths >= 20_000 {
+            let measure = format!("{} paths, {name}: peak memory", size.paths);
+            let met = rss.is_some_and(|kib| kib < 64 * 1024);
+            record(&measure, rss_text, "< 64 MiB", met);
         }
     }
-    (median(walls), gnu_time.then(|| (median(cpus), peak)))
 }
 
 fn main() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    for (n, runs, target) in [(3_000, 15, "20 ms"), (20_000, 7, "100 ms and 64 MiB")] {
-        let json = generate(n, 0x5eed ^ n as u64);
-        let parse = time(runs, || {
-            Graph::from_sources(vec![(
-                "bench".into(),
-                parse_nodes("bench", json.as_bytes()).expect("parse"),
-            )])
-        });
-        let graph = Graph::from_sources(vec![(
-            "bench".into(),
-            parse_nodes("bench", json.as_bytes()).expect("parse"),
-        )])
-        .expect("graph");
+    let sizes = [
+        Size {
+            paths: 3_000,
+            runs: 21,
+            target: Duration::from_millis(20),
+        },
+        Size {
+            paths: 20_000,
+            runs: 11,
+            target: Duration::from_millis(100),
+        },
+    ];
+    for size in &sizes {
+        let json = generate(size.paths, 0x5eed ^ size.paths as u64);
         println!(
-            "\n{n} paths ({} MiB of JSON), target per algorithm: under {target}",
-            json.len() >> 20
+            "\n{} paths ({:.1} MiB of JSON), target per algorithm: under {} ms{}",
+            size.paths,
+            json.len() as f64 / (1 << 20) as f64,
+            size.target.as_millis(),
+            if size.paths >= 20_000 {
+                " and 64 MiB"
+            } else {
+                ""
+            }
         );
-        println!("  read + check graph          median {}", ms(parse));
-        let budget = Budget {
-            max_layers: 100,
-            from_image_layers: 0,
-        };
-        let pipeline = parse_pipeline(DEFAULT_PIPELINE).expect("pipeline");
-        for (name, strategy) in [
-            ("auto", Strategy::Auto),
-            ("popularity", Strategy::Popularity),
-            ("pipeline (default)", Strategy::Pipeline(pipeline)),
-        ] {
-            let layers = lay_out(&graph, &strategy, budget, &[])
-                .expect("layers")
-                .layers
-                .len();
-            let d = time(runs, || lay_out(&graph, &strategy, budget, &[]));
-            println!("  {name:<27} median {} ({layers} layers)", ms(d));
-        }
-        let file = dir.path().join(format!("graph-{n}.json"));
+        in_process(&json, size.runs);
+        let file = dir.path().join(format!("graph-{}.json", size.paths));
         std::fs::write(&file, &json).expect("write graph");
-        for args in [
-            &["--algorithm", "auto"][..],
-            &["--algorithm", "popularity"],
-            &["--pipeline", DEFAULT_PIPELINE],
-        ] {
-            let (wall, measured) = end_to_end(&file, args, 5);
-            let measured = measured.map_or(
-                "CPU time and peak RSS not measured (no /usr/bin/time)".to_string(),
-                |(cpu, kib)| {
-                    format!(
-                        "median {} user CPU, peak RSS {:.1} MiB",
-                        ms(cpu),
-                        kib as f64 / 1024.0
-                    )
-                },
-            );
-            println!(
-                "  $ closure-layers {} graph.json: median {} wall, {measured}",
-                args.join(" "),
-                ms(wall)
-            );
-        }
+        whole_binary(&file, size);
     }
     println!(
         "\npeers (nixpkgs, 20,000 paths): closure-graph.py 64.3 s / 2304 MiB; flatten_references_graph 124.1 s / 2329 MiB; auto-layer.py 1.36 s / 64 MiB"

@@ -12,7 +12,8 @@ use shared::table::TableFormat;
 ///
 /// GRAPH is `nix path-info --json --recursive` output (any Nix version: list, object keyed by store
 /// path, or the versioned `--json-format` wrapper) or an `exportReferencesGraph` file
-/// (`{"graph": [...]}`). Several graphs are merged into one closure. Output is one `"layer"`
+/// (`{"graph": [...]}`). Several graphs, or several JSON values in one input, are merged into
+/// one closure; a path they share must be described alike. Output is one `"layer"`
 /// record per layer (`index`, `paths`, `path_count`, `nar_size_bytes`, `closure_size_bytes`) and a
 /// `"summary"` record; `--output nix` prints the `store_layers` list of lists instead.
 ///
@@ -60,7 +61,8 @@ pub struct LayeringArgs {
     #[arg(long, short = 'a', value_enum, default_value_t = AlgorithmArg::Auto, global = true)]
     pub algorithm: AlgorithmArg,
     /// A `layeringPipeline` as JSON text or a JSON file, e.g. '[["popularity_contest"],["limit_layers",99]]';
-    /// replaces --algorithm.
+    /// replaces --algorithm. Like nixpkgs, a pipeline ignores --max-layers and
+    /// --from-image-layers: its own steps (`limit_layers`) bound the number of layers.
     #[arg(long, value_name = "JSON|FILE", global = true)]
     pub pipeline: Option<String>,
     /// `maxLayers` of the image: every layer counts, the customisation layer and the base image's too.
@@ -182,9 +184,17 @@ pub const MANUAL: Manual = Manual {
             description: "See what three images share and what each costs to pull given the others.",
             command: "closure-layers share web.json worker.json cron.json --output table",
         },
+        Example {
+            description: "Fail a CI job when a new build would re-upload more than 100 MB with nixpkgs' default layering.",
+            command: "closure-layers diff old.json new.json | jq -e 'select(.algorithm == \"auto\") | .upload_bytes <= 100000000'",
+        },
     ],
     exit_status: &[
         (0, "the layers (or the comparison) were computed"),
+        (
+            1,
+            "never: closure-layers reports layers and sizes and asks no yes-or-no question; set a threshold on a record with `jq -e`, as in the example above",
+        ),
         (
             2,
             "the input or options are invalid: malformed JSON, invalid or unknown paths, a reference cycle, missing sizes, an exhausted layer budget, a bad pipeline step",

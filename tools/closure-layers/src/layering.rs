@@ -78,8 +78,10 @@ pub struct Layer {
 pub struct Layering {
     /// The strategy that chose them.
     pub strategy: &'static str,
-    /// The layer budget used.
+    /// The layer budget asked for.
     pub budget: Budget,
+    /// The layers the budget left for store paths; `None` for a pipeline, which ignores it.
+    pub available_layers: Option<usize>,
     /// Layers in image order.
     pub layers: Vec<Layer>,
 }
@@ -101,22 +103,31 @@ impl Layering {
 
 /// Lays out `graph` with `strategy` within `budget`; `exclude` names paths left out of the layers
 /// (the image's own config and customisation layer, in nixpkgs). Unknown excluded paths are
-/// ignored, as nixpkgs ignores them.
+/// ignored, as nixpkgs ignores them. A pipeline ignores the budget, as `streamLayeredImage` does
+/// when given a `layeringPipeline`: the pipeline's own steps (`limit_layers`) bound the layers.
 pub fn lay_out(
     graph: &Graph,
     strategy: &Strategy,
     budget: Budget,
     exclude: &[String],
 ) -> Result<Layering> {
-    let available = budget.available()?;
     let mut excluded = vec![false; graph.len()];
     for id in exclude.iter().filter_map(|p| graph.id(p)) {
         excluded[id as usize] = true;
     }
-    let lists = match strategy {
-        Strategy::Auto => auto_layers(graph, available, &excluded),
-        Strategy::Popularity => popularity_layers(graph, available, &excluded),
-        Strategy::Pipeline(steps) => run_pipeline(graph, steps, &excluded)?,
+    let (lists, available_layers) = match strategy {
+        Strategy::Pipeline(steps) => (run_pipeline(graph, steps, &excluded)?, None),
+        Strategy::Auto => {
+            let available = budget.available()?;
+            (auto_layers(graph, available, &excluded), Some(available))
+        }
+        Strategy::Popularity => {
+            let available = budget.available()?;
+            (
+                popularity_layers(graph, available, &excluded),
+                Some(available),
+            )
+        }
     };
     let closure_sizes = graph.closure_sizes(&lists);
     let layers = lists
@@ -131,6 +142,7 @@ pub fn lay_out(
     Ok(Layering {
         strategy: strategy.name(),
         budget,
+        available_layers,
         layers,
     })
 }
@@ -139,11 +151,8 @@ pub fn lay_out(
 /// `streamLayeredImage` did), split into `available` layers: the first `available - 1` paths one
 /// per layer, the rest in the last.
 fn popularity_layers(graph: &Graph, available: usize, excluded: &[bool]) -> Vec<Vec<u32>> {
-    let refs: Vec<Vec<u32>> = (0..graph.len() as u32)
-        .map(|id| graph.refs(id).to_vec())
-        .collect();
     let names: Vec<&str> = (0..graph.len() as u32).map(|id| graph.path(id)).collect();
-    let ranked: Vec<u32> = popularity_order(&refs, &names)
+    let ranked: Vec<u32> = popularity_order(&names, |id| graph.refs(id))
         .into_iter()
         .filter(|&id| !excluded[id as usize])
         .collect();
@@ -261,18 +270,21 @@ mod tests {
     }
 
     #[test]
-    fn a_budget_error_stops_every_strategy() {
+    fn a_budget_error_stops_the_algorithms_but_not_a_pipeline() {
         let g = chain();
         let budget = Budget {
             max_layers: 2,
             from_image_layers: 1,
         };
-        for strategy in [
-            Strategy::Auto,
-            Strategy::Popularity,
-            Strategy::Pipeline(vec![Step::PopularityContest]),
-        ] {
+        for strategy in [Strategy::Auto, Strategy::Popularity] {
             assert!(lay_out(&g, &strategy, budget, &[]).is_err());
         }
+        let pipeline = Strategy::Pipeline(vec![Step::PopularityContest]);
+        let layering = lay_out(&g, &pipeline, budget, &[]).unwrap();
+        assert_eq!(
+            layering.layers.len(),
+            4,
+            "one layer per path, whatever maxLayers says"
+        );
     }
 }

@@ -114,13 +114,16 @@ fn run_fleet<W: std::io::Write>(cli: &Cli, out: &mut RecordWriter<W>) -> Result<
 
 /// Reads and merges the graphs of the given sources.
 pub fn read_graph(sources: &[Source]) -> Result<Graph> {
-    let mut parsed = Vec::with_capacity(sources.len());
-    for source in sources {
-        let name = source.name();
-        let bytes = source.read_bytes()?;
-        parsed.push((name.clone(), parse::parse_nodes(&name, &bytes)?));
-    }
-    Graph::from_sources(parsed)
+    let texts = sources
+        .iter()
+        .map(Source::read_bytes)
+        .collect::<Result<Vec<_>>>()?;
+    let parsed = sources
+        .iter()
+        .zip(&texts)
+        .map(|(source, text)| parse::parse_nodes(&source.name(), text))
+        .collect::<Result<Vec<_>>>()?;
+    Graph::from_sources(&parsed)
 }
 
 /// The strategy the options select: the pipeline if given, else the algorithm.

@@ -10,6 +10,11 @@
 //! Steps: `popularity_contest`, `limit_layers n`, `split_every k`, `subcomponent_out [paths]`,
 //! `subcomponent_in [paths]`, `split_paths [path | {"children_of": path(s)}]`, `over key step`,
 //! `pipe [steps]`, `map step`, `flatten`, `remove_paths path(s)`, `reverse`.
+//!
+//! Where nixpkgs accepts more than the types above suggest, so does this: `limit_layers` merges
+//! the lists `split_every` makes as well as graphs (other lists are lazy iterators there, which it
+//! cannot merge), and `split_paths []` and `remove_paths []` return before looking at what they
+//! were given. A pipeline nixpkgs fails on fails here with the step named.
 
 use std::collections::HashMap;
 
@@ -69,6 +74,9 @@ struct Sub {
 enum Value {
     Graph(Sub),
     List(Vec<Value>),
+    /// The graphs of `split_every`: nixpkgs makes them a list where the other steps make
+    /// iterators, and `limit_layers` can merge such a list as one item.
+    Chunks(Vec<Sub>),
     Dict(Vec<(String, Value)>),
 }
 
@@ -76,7 +84,7 @@ impl Value {
     fn kind(&self) -> &'static str {
         match self {
             Value::Graph(_) => "a graph",
-            Value::List(_) => "a list",
+            Value::List(_) | Value::Chunks(_) => "a list",
             Value::Dict(_) => "a dictionary",
         }
     }
@@ -230,6 +238,7 @@ fn flatten_into(value: Value, out: &mut Vec<Sub>) {
     match value {
         Value::Graph(g) => out.push(g),
         Value::List(items) => items.into_iter().for_each(|v| flatten_into(v, out)),
+        Value::Chunks(graphs) => out.extend(graphs),
         Value::Dict(entries) => entries.into_iter().for_each(|(_, v)| flatten_into(v, out)),
     }
 }
@@ -305,6 +314,11 @@ impl Runner<'_> {
             Step::SubcomponentIn(paths) => {
                 Ok(self.subcomponent(paths, expect_graph(value, context)?, true))
             }
+            // nixpkgs returns these two before it looks at what it was given.
+            Step::SplitPaths(specs) if specs.is_empty() => {
+                Ok(Value::Dict(vec![("rest".into(), value)]))
+            }
+            Step::RemovePaths(paths) if paths.is_empty() => Ok(value),
             Step::SplitPaths(specs) => Ok(self.split_paths(specs, expect_graph(value, context)?)),
             Step::RemovePaths(paths) => {
                 let g = expect_graph(value, context)?;
@@ -348,7 +362,7 @@ impl Runner<'_> {
 
     fn popularity_contest(&self, g: &Sub) -> Value {
         let names: Vec<&str> = g.nodes.iter().map(|&id| self.graph.path(id)).collect();
-        let order = popularity_order(&g.refs, &names);
+        let order = popularity_order(&names, |i| &g.refs[i as usize]);
         Value::List(
             order
                 .into_iter()
@@ -461,6 +475,7 @@ fn step_name(step: &Step) -> &'static str {
 fn expect_list(value: Value, context: &str) -> Result<Vec<Value>> {
     match value {
         Value::List(items) => Ok(items),
+        Value::Chunks(graphs) => Ok(graphs.into_iter().map(Value::Graph).collect()),
         other => bail!(
             "{context}: expected a list of layers, found {}",
             other.kind()
@@ -480,26 +495,35 @@ fn limit_layers(n: usize, items: Vec<Value>, context: &str) -> Result<Value> {
     let mut out: Vec<Value> = items.by_ref().take(n - 1).collect();
     let mut merged = Sub::default();
     for item in items {
-        let g = expect_graph(item, context)?;
-        let offset = merged.nodes.len() as u32;
-        merged.nodes.extend(g.nodes);
-        merged.refs.extend(
-            g.refs
+        match item {
+            Value::Graph(g) => append_graph(&mut merged, g),
+            Value::Chunks(graphs) => graphs
                 .into_iter()
-                .map(|r| r.into_iter().map(|x| x + offset).collect()),
-        );
+                .for_each(|g| append_graph(&mut merged, g)),
+            other => bail!(
+                "{context}: expected graphs (or lists from split_every) to merge, found {}",
+                other.kind()
+            ),
+        }
     }
     out.push(Value::Graph(merged));
     Ok(Value::List(out))
 }
 
+/// Appends a graph's vertices and edges after those of `merged` (a disjoint union).
+fn append_graph(merged: &mut Sub, g: Sub) {
+    let offset = merged.nodes.len() as u32;
+    merged.nodes.extend(g.nodes);
+    merged.refs.extend(
+        g.refs
+            .into_iter()
+            .map(|r| r.into_iter().map(|x| x + offset).collect()),
+    );
+}
+
 fn split_every(k: usize, g: &Sub) -> Value {
     let all: Vec<u32> = (0..g.nodes.len() as u32).collect();
-    Value::List(
-        all.chunks(k)
-            .map(|chunk| Value::Graph(induced(g, chunk, &[])))
-            .collect(),
-    )
+    Value::Chunks(all.chunks(k).map(|chunk| induced(g, chunk, &[])).collect())
 }
 
 fn reverse_edges(refs: &[Vec<u32>]) -> Vec<Vec<u32>> {
@@ -662,6 +686,50 @@ mod tests {
             layers,
             [vec!["tool"], vec!["lib"], vec!["libc"], vec!["app"]]
         );
+    }
+
+    #[test]
+    fn limit_layers_merges_lists_made_by_split_every_only() {
+        let g = sample();
+        let layers = run(
+            &g,
+            r#"[["split_every", 2], ["map", ["split_every", 1]], ["limit_layers", 2]]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            layers,
+            [vec!["docs"], vec!["tool"], vec!["lib", "app", "libc"]]
+        );
+        let err = run(
+            &g,
+            r#"[["popularity_contest"], ["map", ["popularity_contest"]], ["limit_layers", 1]]"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "--pipeline: step 3 (limit_layers): expected graphs (or lists from split_every) to merge, found a list"
+        );
+    }
+
+    #[test]
+    fn empty_split_and_remove_lists_pass_any_value_through() {
+        let g = sample();
+        let singles = [
+            vec!["libc"],
+            vec!["lib"],
+            vec!["tool"],
+            vec!["app"],
+            vec!["docs"],
+        ];
+        let split = run(
+            &g,
+            r#"[["popularity_contest"], ["split_paths", []], ["flatten"]]"#,
+        )
+        .unwrap();
+        assert_eq!(split, singles);
+        let removed = run(&g, r#"[["popularity_contest"], ["remove_paths", []]]"#).unwrap();
+        assert_eq!(removed, singles);
     }
 
     #[test]

@@ -51,8 +51,9 @@ pub struct Summary {
     pub max_layers: usize,
     /// Layers of the base image.
     pub from_image_layers: usize,
-    /// Layers available for store paths: `maxLayers - 1 - fromImageLayers`.
-    pub available_layers: usize,
+    /// Layers available for store paths: `maxLayers - 1 - fromImageLayers`; `None` (null) for
+    /// a pipeline, which ignores the budget as nixpkgs does.
+    pub available_layers: Option<usize>,
 }
 
 /// The records of a layering.
@@ -80,9 +81,7 @@ pub fn layer_records<'a>(graph: &'a Graph, layering: &Layering) -> (Vec<LayerRec
         largest_layer_bytes: records.iter().map(|r| r.nar_size_bytes).max().unwrap_or(0),
         max_layers: budget.max_layers,
         from_image_layers: budget.from_image_layers,
-        available_layers: budget
-            .max_layers
-            .saturating_sub(1 + budget.from_image_layers),
+        available_layers: layering.available_layers,
     };
     (records, summary)
 }

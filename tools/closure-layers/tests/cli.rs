@@ -338,12 +338,15 @@ fn malformed_inputs_exit_2_with_a_location() {
     );
     assert_eq!(
         err.trim_end(),
-        "closure-layers: error: <stdin>: /nix/store/a-a references /nix/store/b-b, which is not in the graph"
+        "closure-layers: error: <stdin>:1:58: /nix/store/a-a references /nix/store/b-b, which is not in the graph"
     );
     let cycle = r#"[{"path": "/nix/store/a-a", "narSize": 1, "references": ["/nix/store/b-b"]},
                     {"path": "/nix/store/b-b", "narSize": 1, "references": ["/nix/store/a-a"]}]"#;
     let err = run_err(&[], cycle);
-    assert!(err.contains("part of a reference cycle"), "{err}");
+    assert!(
+        err.contains("reference cycle /nix/store/a-a -> /nix/store/b-b -> /nix/store/a-a"),
+        "{err}"
+    );
     let err = run_err(&[], "[]");
     assert!(err.contains("no store paths"), "{err}");
     let err = run_err(&["/nonexistent/graph.json"], "");
@@ -353,6 +356,155 @@ fn malformed_inputs_exit_2_with_a_location() {
     );
     let err = run_err(&[], "{\"/nix/store/a-a\": null}");
     assert!(err.contains("not valid in the store"), "{err}");
+}
+
+#[test]
+fn every_broken_graph_is_one_located_error() {
+    let node = |path: &str, refs: &str| {
+        format!(r#"{{"path": "/nix/store/{path}", "narSize": 1, "references": [{refs}]}}"#)
+    };
+    let cases = [
+        (
+            format!("[{},\n {}]", node("a-a", ""), node("a-a", "")),
+            "<stdin>:2:3: /nix/store/a-a is listed twice".to_string(),
+        ),
+        (
+            r#"[{"path": "/nix/store/a-a", "references": []}]"#.to_string(),
+            r#"<stdin>:1:3: /nix/store/a-a: missing "narSize""#.to_string(),
+        ),
+        (
+            r#"{"/nix/store/a-a": {"narSize": 1}}"#.to_string(),
+            r#"<stdin>:1:2: /nix/store/a-a: missing "references""#.to_string(),
+        ),
+        (
+            // Three paths that reference themselves and, in a ring, each other.
+            format!(
+                "[{},\n {},\n {}]",
+                node("a-a", r#""/nix/store/a-a", "/nix/store/b-b""#),
+                node("b-b", r#""/nix/store/b-b", "/nix/store/c-c""#),
+                node("c-c", r#""/nix/store/c-c", "/nix/store/a-a""#)
+            ),
+            "<stdin>:1:3: reference cycle /nix/store/a-a -> /nix/store/b-b -> /nix/store/c-c -> \
+             /nix/store/a-a: expected an acyclic closure"
+                .to_string(),
+        ),
+        (
+            format!("[{}]", node("plain", "")),
+            r#"<stdin>:1:3: "/nix/store/plain": expected a store path such as /nix/store/<hash>-<name>"#
+                .to_string(),
+        ),
+        (
+            String::new(),
+            "<stdin>: no store paths: expected a non-empty closure".to_string(),
+        ),
+        (
+            r#"{"graph": []}"#.to_string(),
+            "<stdin>: no store paths: expected a non-empty closure".to_string(),
+        ),
+    ];
+    for (input, message) in cases {
+        let err = run_err(&[], &input);
+        assert_eq!(
+            err.trim_end(),
+            format!("closure-layers: error: {message}"),
+            "{input}"
+        );
+    }
+    let out = cargo_bin_cmd!("closure-layers")
+        .write_stdin(b"[{\"path\": \"/nix/store/a-\xff\"}]".to_vec())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim_end(),
+        "closure-layers: error: <stdin>:1:25: expected UTF-8 text"
+    );
+}
+
+#[test]
+fn two_inputs_that_disagree_about_a_path_are_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    std::fs::write(
+        &a,
+        r#"[{"path": "/nix/store/h-x", "narSize": 1, "references": []}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        r#"[{"path": "/nix/store/h-x", "narSize": 2, "references": []}]"#,
+    )
+    .unwrap();
+    let err = run_err(&[a.to_str().unwrap(), b.to_str().unwrap()], "");
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "closure-layers: error: {}:1:3: /nix/store/h-x differs from its entry at {}:1:3",
+            b.display(),
+            a.display()
+        )
+    );
+}
+
+/// A chain of 20,000 paths, each referencing the next: deep enough to overflow any recursion.
+#[test]
+fn deep_chains_lay_out_without_recursion() {
+    let n = 20_000;
+    let path = |i: usize| format!("/nix/store/{i:032}-p");
+    let nodes: Vec<String> = (0..n)
+        .map(|i| {
+            let refs = if i + 1 < n {
+                format!("\"{}\"", path(i + 1))
+            } else {
+                String::new()
+            };
+            format!(
+                r#"{{"path": "{}", "narSize": {}, "references": [{refs}]}}"#,
+                path(i),
+                i + 1
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("chain.json");
+    std::fs::write(&file, format!("[{}]", nodes.join(",\n"))).unwrap();
+    for args in [
+        &["-a", "auto"][..],
+        &["-a", "popularity"],
+        &[
+            "--pipeline",
+            r#"[["popularity_contest"], ["limit_layers", 99]]"#,
+        ],
+    ] {
+        let out = run_ok(&[args, &["-o", "nix", file.to_str().unwrap()]].concat());
+        let layers = json(&out);
+        let layers = layers.as_array().unwrap();
+        assert!(layers.len() <= 99, "{args:?}");
+        let placed: usize = layers.iter().map(|l| l.as_array().unwrap().len()).sum();
+        assert_eq!(placed, n, "{args:?}: every path in one layer");
+    }
+    // The popularity of a chain grows towards its end, which comes first.
+    let out = run_ok(&["-a", "popularity", "-o", "nix", file.to_str().unwrap()]);
+    assert_eq!(json(&out)[0][0], path(n - 1));
+}
+
+#[test]
+fn a_pipeline_ignores_the_layer_budget_as_nixpkgs_does() {
+    let file = data("webapp-1.0.graph.json");
+    let out = run_ok(&[
+        "--pipeline",
+        r#"[["popularity_contest"]]"#,
+        "--max-layers",
+        "1",
+        "--from-image-layers",
+        "5",
+        file.to_str().unwrap(),
+    ]);
+    let recs = records(&out);
+    let summary = recs.last().unwrap();
+    assert_eq!(summary["layer_count"], 11, "one layer per path");
+    assert_eq!(summary["available_layers"], Value::Null);
+    assert_eq!(summary["max_layers"], 1);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(nodes) = parse_nodes("fuzz", data) else { return };
-    let Ok(graph) = Graph::from_sources(vec![("fuzz".into(), nodes)]) else { return };
+    let Ok(graph) = Graph::from_sources(&[nodes]) else { return };
     for strategy in [Strategy::Auto, Strategy::Popularity] {
         for max_layers in [2, 4, 100] {
             let layering = lay_out(&graph, &strategy, Budget { max_layers, from_image_layers: 0 }, &[]);

@@ -19,6 +19,6 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(steps) = parse_pipeline(text) else { return };
     let Ok(nodes) = parse_nodes("graph", GRAPH.as_bytes()) else { return };
-    let Ok(graph) = Graph::from_sources(vec![("graph".into(), nodes)]) else { return };
+    let Ok(graph) = Graph::from_sources(&[nodes]) else { return };
     let _ = lay_out(&graph, &Strategy::Pipeline(steps), Budget { max_layers: 100, from_image_layers: 0 }, &[]);
 });
