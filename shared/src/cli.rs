@@ -38,13 +38,15 @@ impl OutputFormat {
     }
 }
 
-/// `--output` and `--pretty`, flattened into a tool's arguments.
+/// `--output` and `--pretty`, flattened into a tool's top-level arguments. They are global: a
+/// subcommand takes them too, before or after its name (`tool -o table sub` or `tool sub -o
+/// table`), and the tool reads them from its top level.
 #[derive(Debug, Clone, Copy, Default, Args)]
 pub struct OutputArgs {
     /// Output format: JSON Lines records, or a table for people.
-    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Json)]
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Json, global = true)]
     pub output: OutputFormat,
     /// Indent JSON records (no longer one record per line).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub pretty: bool,
 }

@@ -73,9 +73,6 @@ pub enum Command {
         /// Seed directories, images or OCI metadata files.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Output format and layout.
-        #[command(flatten)]
-        output: OutputArgs,
     },
 }
 

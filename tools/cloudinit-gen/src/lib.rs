@@ -37,8 +37,8 @@ pub const LABEL: &str = "cidata";
 
 /// Runs `cloudinit-gen` with parsed arguments.
 pub fn run(cli: &cli::Cli) -> Result<Exit> {
-    if let Some(cli::Command::Lint { paths, output }) = &cli.command {
-        return lint_paths(*output, paths);
+    if let Some(cli::Command::Lint { paths }) = &cli.command {
+        return lint_paths(cli.output, paths);
     }
     if cli.tf_external && cli.output.output != OutputFormat::Json {
         bail!(

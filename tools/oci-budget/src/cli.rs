@@ -63,9 +63,6 @@ pub struct DiffArgs {
     /// How to judge.
     #[command(flatten)]
     pub judge: JudgeArgs,
-    /// Output format and layout.
-    #[command(flatten)]
-    pub output: OutputArgs,
 }
 
 /// The options that decide how usage is judged.

@@ -7,6 +7,7 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 use shared::Exit;
+use shared::cli::OutputArgs;
 use shared::input::Source;
 use shared::output::RecordWriter;
 use shared::table::{Table, TableFormat};
@@ -96,7 +97,7 @@ pub struct DiffSummary {
 }
 
 /// Runs the `diff` subcommand.
-pub fn run(args: &DiffArgs) -> Result<Exit> {
+pub fn run(args: &DiffArgs, output: OutputArgs) -> Result<Exit> {
     let data = crate::load_limits(&args.judge)?;
     let settings = crate::settings(&args.judge);
     let old = judge_one(&data, &settings, &args.old)?;
@@ -108,12 +109,12 @@ pub fn run(args: &DiffArgs) -> Result<Exit> {
     let lines = line_diffs(&old, &new);
     let resources = resource_diffs(&old, &new);
     let summary = diff_summary(&old_summary, &new_summary, &lines, resources.len());
-    let mut out = RecordWriter::stdout(args.output.pretty, false);
+    let mut out = RecordWriter::stdout(output.pretty, false);
     write(
         &lines,
         &resources,
         &summary,
-        args.output.output.table(),
+        output.output.table(),
         &mut out,
     )?;
     out.finish()?;

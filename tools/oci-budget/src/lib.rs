@@ -33,7 +33,7 @@ use crate::limits::LimitsData;
 /// Runs `oci-budget` with parsed arguments.
 pub fn run(cli: &Cli) -> Result<Exit> {
     match &cli.command {
-        Some(Command::Diff(args)) => diff::run(args),
+        Some(Command::Diff(args)) => diff::run(args, cli.output),
         None => run_budget(cli),
     }
 }
