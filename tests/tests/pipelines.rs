@@ -836,7 +836,11 @@ fn output_of(program: &str, args: &[&str]) -> Vec<u8> {
 /// network config matches on, the key, and no warning.
 fn assert_seed_read(read: &Value, spec: &Value, what: &str) {
     assert_eq!(read["found"], true, "{what}: NoCloud found no seed");
-    assert_eq!(read["warnings"], serde_json::json!([]), "{what}: cloud-init warned");
+    assert_eq!(
+        read["warnings"],
+        serde_json::json!([]),
+        "{what}: cloud-init warned"
+    );
     assert_eq!(read["meta"]["local-hostname"], spec["hostname"], "{what}");
     let mac = &spec["network"]["interfaces"][0]["mac"];
     let network = read["network"].to_string();
@@ -850,7 +854,10 @@ fn assert_seed_read(read: &Value, spec: &Value, what: &str) {
         users.is_null() || users[0] == "default",
         "{what}: the distro user is dropped: {users}"
     );
-    assert_eq!(config["ssh_authorized_keys"], spec["ssh_authorized_keys"], "{what}");
+    assert_eq!(
+        config["ssh_authorized_keys"], spec["ssh_authorized_keys"],
+        "{what}"
+    );
 }
 
 #[test]
