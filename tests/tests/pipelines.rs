@@ -771,31 +771,9 @@ fn make_seeds_reads_only_the_isos_it_wrote() {
     assert_eq!(sum["findings"], 0);
 }
 
-/// What cloud-init's NoCloud datasource makes of a seed folder: found, meta-data, network
-/// config, the cloud-config parts and any warning it logged, as cloud-init's Python reads it.
-const NOCLOUD_READ: &str = r#"
-import json, logging, sys
-warnings = []
-class Keep(logging.Handler):
-    def emit(self, record):
-        if record.levelno >= logging.WARNING:
-            warnings.append(record.getMessage())
-logging.getLogger().addHandler(Keep())
-logging.getLogger().setLevel(logging.DEBUG)
-from cloudinit import helpers, distros, util
-from cloudinit.sources import DataSourceNoCloud
-tmp = sys.argv[1]
-paths = helpers.Paths({"cloud_dir": tmp + "/cloud", "run_dir": tmp + "/run"})
-distro = distros.fetch("debian")("debian", {}, paths)
-cfg = {"datasource": {"NoCloud": {"fs_label": None}}}
-ds = DataSourceNoCloud.DataSourceNoCloud(sys_cfg=cfg, distro=distro, paths=paths)
-found = ds.get_data()
-parts = [p for p in ds.get_userdata().walk() if not p.is_multipart()]
-config = [util.load_yaml(util.fully_decoded_payload(p)) for p in parts
-          if p.get_content_type() == "text/cloud-config"]
-print(json.dumps({"found": found, "meta": ds.metadata, "network": ds.network_config,
-                  "config": config, "warnings": warnings}))
-"#;
+/// What cloud-init's NoCloud datasource makes of a seed folder, read by its own Python; the
+/// script is cloudinit-gen's, shared so both suites read seeds the same way.
+const NOCLOUD_READ: &str = include_str!("../../tools/cloudinit-gen/tests/nocloud_read.py");
 
 /// Whether Debian's cloud-init (its Python modules) is installed; prints why the calling test
 /// skips when it is not.

@@ -1067,28 +1067,7 @@ fn nocloud_datasource_reads(python: &str, kind: &str) {
         );
         fs::write(seed_dir.join(name), out.stdout).unwrap();
     }
-    let script = r#"
-import json, logging, sys
-warnings = []
-class Keep(logging.Handler):
-    def emit(self, record):
-        if record.levelno >= logging.WARNING:
-            warnings.append(record.getMessage())
-logging.getLogger().addHandler(Keep())
-logging.getLogger().setLevel(logging.DEBUG)
-from cloudinit import helpers, distros, util
-from cloudinit.sources import DataSourceNoCloud
-tmp = sys.argv[1]
-paths = helpers.Paths({"cloud_dir": tmp + "/cloud", "run_dir": tmp + "/run"})
-distro = distros.fetch("debian")("debian", {}, paths)
-cfg = {"datasource": {"NoCloud": {"fs_label": None}}}
-ds = DataSourceNoCloud.DataSourceNoCloud(sys_cfg=cfg, distro=distro, paths=paths)
-found = ds.get_data()
-parts = [p for p in ds.get_userdata().walk() if not p.is_multipart()]
-config = [util.load_yaml(util.fully_decoded_payload(p)) for p in parts if p.get_content_type() == "text/cloud-config"]
-print(json.dumps({"found": found, "meta": ds.metadata, "network": ds.network_config,
-                  "types": [p.get_content_type() for p in parts], "config": config, "warnings": warnings}))
-"#;
+    let script = include_str!("nocloud_read.py");
     let text = check(Command::new(python).args(["-c", script, dir.path().to_str().unwrap()]));
     let result: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
     assert_eq!(result["found"], true);

@@ -252,6 +252,122 @@ fn generated(
     (0..count).map(|_| (version(), version())).collect()
 }
 
+/// The pairs to put to a tool: the shared fixtures' `files`, then 4,000 generated pairs
+/// (see [`generated`]).
+fn corpus(
+    files: &[&str],
+    seed: u64,
+    first: &[&str],
+    parts: &[&str],
+    separators: &[&str],
+) -> Vec<(String, String)> {
+    let mut all: Vec<_> = files.iter().flat_map(|f| fixture_pairs(f)).collect();
+    all.extend(generated(seed, 4000, first, parts, separators));
+    all
+}
+
+/// How generated Maven versions begin.
+const MAVEN_FIRST: &[&str] = &["1", "0", "1.0", "01", "a", "RC", "1-", ".1", "Final"];
+/// The parts generated Maven versions are made of.
+const MAVEN_PARTS: &[&str] = &[
+    "0",
+    "1",
+    "2",
+    "00",
+    "01",
+    "10",
+    "123456789012",
+    "99999999999999999999",
+    "a",
+    "b",
+    "m",
+    "alpha",
+    "beta",
+    "milestone",
+    "rc",
+    "cr",
+    "snapshot",
+    "SNAPSHOT",
+    "ga",
+    "final",
+    "release",
+    "sp",
+    "foo",
+    "x",
+    "z",
+    "1a",
+    "a1",
+    "",
+];
+/// What joins the parts of generated Maven versions.
+const MAVEN_SEPARATORS: &[&str] = &[".", "-", ""];
+
+/// How generated Rubygems versions begin.
+const RUBYGEMS_FIRST: &[&str] = &["0", "1", "1.0", "2.a", "01"];
+/// The parts generated Rubygems versions are made of.
+const RUBYGEMS_PARTS: &[&str] = &[
+    "0",
+    "1",
+    "2",
+    "00",
+    "01",
+    "10",
+    "99999999999999999999",
+    "a",
+    "b",
+    "pre",
+    "rc",
+    "alpha",
+    "beta",
+    "A",
+    "Z",
+    "1a",
+    "a1",
+    "a0",
+];
+/// What joins the parts of generated Rubygems versions.
+const RUBYGEMS_SEPARATORS: &[&str] = &[".", "-", ""];
+
+/// How generated Packagist versions begin.
+const PACKAGIST_FIRST: &[&str] = &["0", "1", "1.0", "v1", "V2", "10", "", "dev", "1a"];
+/// The parts generated Packagist versions are made of.
+const PACKAGIST_PARTS: &[&str] = &[
+    "0",
+    "1",
+    "2",
+    "01",
+    "10",
+    "9",
+    "9223372036854775807",
+    "99999999999999999999",
+    "a",
+    "b",
+    "alpha",
+    "beta",
+    "RC",
+    "rc",
+    "dev",
+    "pl",
+    "p",
+    "patch",
+    "foo",
+    "x",
+    "1a",
+    "b2",
+];
+/// What joins the parts of generated Packagist versions.
+const PACKAGIST_SEPARATORS: &[&str] = &[".", "-", "_", "+", ""];
+
+/// How generated Rpm versions begin.
+const RPM_FIRST: &[&str] = &["0", "1", "1:1", "0:1", "2:0", "1.0", "a"];
+/// The parts generated Rpm versions are made of.
+const RPM_PARTS: &[&str] = &[
+    "0", "1", "2", "01", "10", "a", "b", "A", "z", "el8", "el8_8", "fc38", "git", "rc1", "~", "^",
+    "~rc1", "^post", "",
+];
+/// What joins the parts of generated Rpm versions.
+const RPM_SEPARATORS: &[&str] = &[".", "-", "_", "+", "~", "^", ""];
+
 #[test]
 fn debian_agrees_with_dpkg() {
     if !available("dpkg", &["--version"], "apt-get install dpkg") {
@@ -586,44 +702,13 @@ fn maven_agrees_with_comparable_version() {
     ) {
         return;
     }
-    let mut all = fixture_pairs("maven-versions.txt");
-    all.extend(fixture_pairs("maven-versions-generated.txt"));
-    all.extend(generated(
+    let all = corpus(
+        &["maven-versions.txt", "maven-versions-generated.txt"],
         3,
-        4000,
-        &["1", "0", "1.0", "01", "a", "RC", "1-", ".1", "Final"],
-        &[
-            "0",
-            "1",
-            "2",
-            "00",
-            "01",
-            "10",
-            "123456789012",
-            "99999999999999999999",
-            "a",
-            "b",
-            "m",
-            "alpha",
-            "beta",
-            "milestone",
-            "rc",
-            "cr",
-            "snapshot",
-            "SNAPSHOT",
-            "ga",
-            "final",
-            "release",
-            "sp",
-            "foo",
-            "x",
-            "z",
-            "1a",
-            "a1",
-            "",
-        ],
-        &[".", "-", ""],
-    ));
+        MAVEN_FIRST,
+        MAVEN_PARTS,
+        MAVEN_SEPARATORS,
+    );
     let answers = ask_maven(&jar, &all);
     agree(
         Scheme::Maven,
@@ -652,34 +737,13 @@ fn rubygems_agrees_with_gem_version() {
     if !available("ruby", &["-e", "Gem::Version"], "apt-get install ruby") {
         return;
     }
-    let mut all = fixture_pairs("rubygems-versions.txt");
-    all.extend(fixture_pairs("rubygems-versions-generated.txt"));
-    all.extend(generated(
+    let all = corpus(
+        &["rubygems-versions.txt", "rubygems-versions-generated.txt"],
         4,
-        4000,
-        &["0", "1", "1.0", "2.a", "01"],
-        &[
-            "0",
-            "1",
-            "2",
-            "00",
-            "01",
-            "10",
-            "99999999999999999999",
-            "a",
-            "b",
-            "pre",
-            "rc",
-            "alpha",
-            "beta",
-            "A",
-            "Z",
-            "1a",
-            "a1",
-            "a0",
-        ],
-        &[".", "-", ""],
-    ));
+        RUBYGEMS_FIRST,
+        RUBYGEMS_PARTS,
+        RUBYGEMS_SEPARATORS,
+    );
     let answers = ask("ruby", &["-e", RUBY_SCRIPT], &all);
     agree(Scheme::RubyGems, "Gem::Version", &all, &answers, false, &[]);
 }
@@ -706,38 +770,13 @@ fn packagist_agrees_with_php_version_compare() {
     ) {
         return;
     }
-    let mut all = fixture_pairs("packagist-versions.txt");
-    all.extend(fixture_pairs("packagist-versions-generated.txt"));
-    all.extend(generated(
+    let all = corpus(
+        &["packagist-versions.txt", "packagist-versions-generated.txt"],
         5,
-        4000,
-        &["0", "1", "1.0", "v1", "V2", "10", "", "dev", "1a"],
-        &[
-            "0",
-            "1",
-            "2",
-            "01",
-            "10",
-            "9",
-            "9223372036854775807",
-            "99999999999999999999",
-            "a",
-            "b",
-            "alpha",
-            "beta",
-            "RC",
-            "rc",
-            "dev",
-            "pl",
-            "p",
-            "patch",
-            "foo",
-            "x",
-            "1a",
-            "b2",
-        ],
-        &[".", "-", "_", "+", ""],
-    ));
+        PACKAGIST_FIRST,
+        PACKAGIST_PARTS,
+        PACKAGIST_SEPARATORS,
+    );
     let answers = ask("php", &["-r", PHP_SCRIPT], &all);
     agree(
         Scheme::Packagist,
@@ -774,17 +813,13 @@ fn rpm_agrees_with_rpm_vercmp() {
     ) {
         return;
     }
-    let mut all = fixture_pairs("redhat-versions.txt");
-    all.extend(generated(
+    let all = corpus(
+        &["redhat-versions.txt"],
         6,
-        4000,
-        &["0", "1", "1:1", "0:1", "2:0", "1.0", "a"],
-        &[
-            "0", "1", "2", "01", "10", "a", "b", "A", "z", "el8", "el8_8", "fc38", "git", "rc1",
-            "~", "^", "~rc1", "^post", "",
-        ],
-        &[".", "-", "_", "+", "~", "^", ""],
-    ));
+        RPM_FIRST,
+        RPM_PARTS,
+        RPM_SEPARATORS,
+    );
     let dir = tempfile::tempdir().unwrap();
     let program = dir.path().join("compare.lua");
     std::fs::write(&program, rpm_program(&all)).unwrap();
