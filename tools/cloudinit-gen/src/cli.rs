@@ -67,8 +67,10 @@ pub enum Command {
     /// Check existing seeds: directories, ISO 9660 or FAT images, or OCI metadata JSON. Every
     /// MIME part is checked as what cloud-init takes it for; cloud-config keys against
     /// cloud-init's schema; scripts with `-n` of the shell they name and `runcmd`/`bootcmd`
-    /// with `sh -n` (syntax only, nothing runs). Prints one `finding` record per problem and a
-    /// `summary`; exits 1 when there are findings.
+    /// with `sh -n` (syntax only, nothing runs); unquoted values that cloud-init's YAML 1.1
+    /// reader takes for booleans or numbers (`yes`, `on`, `1.10`) where it wants a string.
+    /// Prints one `finding` record per problem and a `summary`; exits 1 when there are
+    /// findings.
     Lint {
         /// Seed directories, images or OCI metadata files.
         #[arg(required = true)]

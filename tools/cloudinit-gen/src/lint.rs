@@ -8,6 +8,7 @@ mod keys;
 mod multipart;
 mod network;
 mod shell;
+mod yaml11;
 
 use std::path::Path;
 

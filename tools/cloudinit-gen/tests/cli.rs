@@ -448,6 +448,39 @@ fn cloud_init_schema_accepts_the_user_data() {
 }
 
 #[test]
+fn lint_flags_yaml11_booleans_and_numbers_that_cloud_init_schema_rejects() {
+    let dir = tempfile::tempdir().unwrap();
+    let user_data = "#cloud-config\nruncmd:\n  - yes\n  - 'no'\npackages:\n  - [nginx, 1.10]\nhostname: on\npackage_upgrade: yes\n";
+    fs::write(dir.path().join("user-data"), user_data).unwrap();
+    fs::write(dir.path().join("meta-data"), "instance-id: i-1\n").unwrap();
+    let (code, recs, _) = run(&["lint", dir.path().to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    let places: Vec<&str> = recs
+        .iter()
+        .filter(|r| r["check"] == "yaml11_not_a_string")
+        .map(|r| r["message"].as_str().unwrap().split(": ").nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        places,
+        ["runcmd[0]", "packages[0][1]", "hostname"],
+        "{recs:?}"
+    );
+    if !have("cloud-init", &["--version"]) {
+        return;
+    }
+    let schema = Command::new("cloud-init")
+        .args(["schema", "--config-file"])
+        .arg(dir.path().join("user-data"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&schema.stderr);
+    assert!(!schema.status.success(), "cloud-init schema accepted it");
+    for place in ["runcmd.0", "packages.0", "hostname"] {
+        assert!(said.contains(place), "cloud-init schema: {said}");
+    }
+}
+
+#[test]
 fn hostile_strings_round_trip_through_pyyaml() {
     let Some(python) = cloudinit_python() else {
         return;

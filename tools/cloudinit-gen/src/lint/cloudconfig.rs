@@ -4,7 +4,7 @@
 use serde_yaml_ng::Value;
 
 use super::shell::{self, Syntax};
-use super::{Severity, Sink, keys, parse_yaml, yaml11_macs};
+use super::{Severity, Sink, keys, parse_yaml, yaml11, yaml11_macs};
 use crate::{codec, password, sshkey, validate};
 
 /// Checks a cloud-config document (its `#cloud-config` line included).
@@ -13,6 +13,7 @@ pub fn check(sink: &mut Sink<'_>, text: &str) {
     let Some(doc) = parse_yaml(sink, "yaml_invalid", text) else {
         return;
     };
+    yaml11::check(sink, text);
     let Some(map) = doc.as_mapping() else {
         if !doc.is_null() {
             sink.add(
