@@ -1,4 +1,4 @@
-complete -c osv-check -l offline -d 'Match offline against OSV records under DIR (`<Ecosystem>/all.zip` or `*.json` files, any depth); the index of each archive is cached, keyed by its content. Git commits cannot be matched offline and are listed as unscanned' -r -F
+complete -c osv-check -l offline -d 'Match offline against OSV records under DIR (`<Ecosystem>/all.zip` or `*.json` files, any depth); the index of each archive is cached, keyed by its content. The version orders known offline: SemVer (npm, Rust crates, Go, Hex and kin), PyPI, Debian and Ubuntu, Alpine and kin, the RPM distributions, Maven, RubyGems, NuGet, Packagist, Pub, Hackage, CRAN and Bioconductor. A package of another ecosystem, one whose ecosystem the copy holds no records for, and every Git commit are listed as unscanned' -r -F
 complete -c osv-check -l api-url -d 'The OSV API root [env: OSV_CHECK_API_URL] [default: https://api.osv.dev]' -r
 complete -c osv-check -l timeout -d 'Time limit of one API request, in seconds' -r
 complete -c osv-check -l retries -d 'How many times a failed API request (network error, 429, 5xx) is retried' -r

@@ -29,8 +29,11 @@ pub struct Cli {
     /// Input files; `-` or none reads standard input (JSON).
     pub inputs: Vec<PathBuf>,
     /// Match offline against OSV records under DIR (`<Ecosystem>/all.zip` or `*.json` files,
-    /// any depth); the index of each archive is cached, keyed by its content. Git commits
-    /// cannot be matched offline and are listed as unscanned.
+    /// any depth); the index of each archive is cached, keyed by its content. The version
+    /// orders known offline: SemVer (npm, Rust crates, Go, Hex and kin), PyPI, Debian and
+    /// Ubuntu, Alpine and kin, the RPM distributions, Maven, RubyGems, NuGet, Packagist, Pub,
+    /// Hackage, CRAN and Bioconductor. A package of another ecosystem, one whose ecosystem
+    /// the copy holds no records for, and every Git commit are listed as unscanned.
     #[arg(long, value_name = "DIR")]
     pub offline: Option<PathBuf>,
     /// The OSV API root [env: OSV_CHECK_API_URL] [default: https://api.osv.dev].

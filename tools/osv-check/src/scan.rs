@@ -165,7 +165,7 @@ mod tests {
             serde_json::from_value(serde_json::json!({"id": "x_T-1", "affected": [
                 {"package": {"ecosystem": "npm", "name": "a"}, "ranges": [{"type": "SEMVER",
                  "events": [{"introduced": "0"}, {"fixed": "2.0.0"}]}]},
-                {"package": {"ecosystem": "CRAN", "name": "ggplot2"}, "ranges": [{"type": "ECOSYSTEM",
+                {"package": {"ecosystem": "opam", "name": "lwt"}, "ranges": [{"type": "ECOSYSTEM",
                  "events": [{"introduced": "0"}]}]}]}))
             .unwrap(),
         );
@@ -173,7 +173,7 @@ mod tests {
             packages: vec![
                 Package::new("npm", "a", "1.0.0", "s"),
                 Package::new("npm", "a", "2.0.0", "s"),
-                Package::new("CRAN", "ggplot2", "3.4.0", "s"),
+                Package::new("opam", "lwt", "3.4.0", "s"),
                 Package::new("PyPI", "b", "1.0", "s"),
                 Package::commit("https://example.org/r", "abc", "s"),
             ],

@@ -273,6 +273,60 @@ fn packages_the_database_cannot_decide_are_unscanned() {
 }
 
 #[test]
+fn r_hackage_and_pub_versions_are_matched_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let fixed = |id: &str, ecosystem: &str, name: &str, fixed: &str| {
+        let mut r = record(
+            id,
+            ecosystem,
+            name,
+            json!([{"introduced": "0"}, {"fixed": fixed}]),
+            None,
+        );
+        r["affected"][0]["ranges"][0]["type"] = json!("ECOSYSTEM");
+        std::fs::create_dir_all(db.join(ecosystem)).unwrap();
+        std::fs::write(db.join(ecosystem).join(format!("{id}.json")), r.to_string()).unwrap();
+    };
+    fixed("x_CRAN-1", "CRAN", "commonmark", "1.8-1");
+    fixed("x_BIOC-1", "Bioconductor", "zlibbioc", "1.50.0");
+    fixed("x_HS-1", "Hackage", "aeson", "2.0.1.0");
+    fixed("x_PUB-1", "Pub", "http", "1.0.0+1");
+    let input = [
+        ("CRAN", "commonmark", "1.8"),
+        ("CRAN", "commonmark", "1.8-1"),
+        ("Bioconductor", "zlibbioc", "1.49.9"),
+        ("Hackage", "aeson", "2.0.1"),
+        ("Hackage", "aeson", "2.0.1.0"),
+        ("Pub", "http", "1.0.0"),
+        ("Pub", "http", "1.0.0+1"),
+    ]
+    .map(|(e, n, v)| json!({"ecosystem": e, "name": n, "version": v}).to_string())
+    .join("\n");
+    let out = cmd()
+        .arg("--offline")
+        .arg(&db)
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let vulnerable: Vec<String> = findings(&out.stdout)
+        .iter()
+        .map(|f| format!("{} {}", f["package"]["name"], f["package"]["version"]))
+        .collect();
+    assert_eq!(
+        vulnerable,
+        [
+            "\"zlibbioc\" \"1.49.9\"",
+            "\"commonmark\" \"1.8\"",
+            "\"aeson\" \"2.0.1\"",
+            "\"http\" \"1.0.0\"",
+        ]
+    );
+    assert_eq!(summary(&out.stdout)["unscanned"], json!([]));
+}
+
+#[test]
 fn ignore_file_hides_findings_and_reports_expired_rules() {
     let dir = tempfile::tempdir().unwrap();
     let db = database(dir.path());

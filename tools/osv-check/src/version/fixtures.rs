@@ -148,6 +148,22 @@ fn alpine_matches_fixtures() {
     check_file(Scheme::Alpine, "alpine-versions.txt", false);
 }
 
+#[test]
+fn pub_matches_fixtures() {
+    check_file(Scheme::Pub, "pub-versions.txt", false);
+}
+
+#[test]
+fn hackage_matches_fixtures() {
+    check_file(Scheme::Hackage, "hackage-versions.txt", false);
+}
+
+#[test]
+fn cran_matches_fixtures() {
+    check_file(Scheme::R, "cran-versions.txt", false);
+    check_file(Scheme::R, "cran-versions-generated.txt", false);
+}
+
 /// Lines of `packagist-versions.txt` where PHP's `version_compare` disagrees with the file:
 /// it drops a `#` part after a dot, and reads numbers no further than 2^63 - 1.
 const PHP_DIFFERENCES: &[&str] = &[

@@ -3,6 +3,7 @@
 
 pub mod alpine;
 pub mod debian;
+pub mod dotted;
 pub mod maven;
 pub mod packagist;
 pub mod rpm;
@@ -35,11 +36,17 @@ pub enum Scheme {
     Alpine,
     /// `rpm`'s order, for Red Hat, SUSE and the other RPM distributions.
     Rpm,
+    /// Dart's `pub_semver` order: SemVer where build metadata counts, after the pre-release.
+    Pub,
+    /// Hackage's order (`Data.Version`): numbers between dots.
+    Hackage,
+    /// R's `package_version` order, for CRAN and Bioconductor: numbers between `.` or `-`.
+    R,
 }
 
 impl Scheme {
     /// Every scheme, for exhaustive checks.
-    pub const ALL: [Scheme; 9] = [
+    pub const ALL: [Scheme; 12] = [
         Scheme::Semver,
         Scheme::Pypi,
         Scheme::Debian,
@@ -49,6 +56,9 @@ impl Scheme {
         Scheme::Maven,
         Scheme::Alpine,
         Scheme::Rpm,
+        Scheme::Pub,
+        Scheme::Hackage,
+        Scheme::R,
     ];
 
     /// The scheme of an OSV ecosystem's `ECOSYSTEM` ranges, or `None` when the order is not
@@ -73,6 +83,9 @@ impl Scheme {
             | "BellSoft Hardened Containers" => Some(Scheme::Alpine),
             "Red Hat" | "AlmaLinux" | "Rocky Linux" | "SUSE" | "openSUSE" | "Mageia"
             | "openEuler" => Some(Scheme::Rpm),
+            "Pub" => Some(Scheme::Pub),
+            "Hackage" => Some(Scheme::Hackage),
+            "CRAN" | "Bioconductor" => Some(Scheme::R),
             _ => None,
         }
     }
@@ -91,6 +104,9 @@ impl Scheme {
             Scheme::Maven => Ok(VersionKey::Maven(maven::MavenVersion::parse(text))),
             Scheme::Alpine => Ok(VersionKey::Alpine(alpine::ApkVersion::parse(text))),
             Scheme::Rpm => Ok(VersionKey::Rpm(rpm::RpmVersion::parse(text))),
+            Scheme::Pub => Ok(VersionKey::Semver(semver::SemverLike::parse_pub(text))),
+            Scheme::Hackage => dotted::DottedVersion::parse_hackage(text).map(VersionKey::Dotted),
+            Scheme::R => dotted::DottedVersion::parse_r(text).map(VersionKey::Dotted),
         }
     }
 }
@@ -114,6 +130,8 @@ pub enum VersionKey {
     Alpine(alpine::ApkVersion),
     /// An RPM version.
     Rpm(rpm::RpmVersion),
+    /// A Hackage or R version.
+    Dotted(dotted::DottedVersion),
 }
 
 impl VersionKey {
@@ -128,6 +146,7 @@ impl VersionKey {
             (VersionKey::Maven(a), VersionKey::Maven(b)) => Some(a.cmp(b)),
             (VersionKey::Alpine(a), VersionKey::Alpine(b)) => Some(a.cmp(b)),
             (VersionKey::Rpm(a), VersionKey::Rpm(b)) => Some(a.cmp(b)),
+            (VersionKey::Dotted(a), VersionKey::Dotted(b)) => Some(a.cmp(b)),
             _ => None,
         }
     }

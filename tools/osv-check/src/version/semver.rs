@@ -1,6 +1,7 @@
 //! The lenient SemVer-like order shared by npm, Rust crates, Go, Hex and the OSV `SEMVER` range
 //! type: an optional leading `v`, any number of numeric components (missing ones are zero),
-//! a pre-release after the first three, and build metadata that never counts.
+//! a pre-release after the first three, and build metadata that never counts, except in Dart's
+//! Pub, where a build sorts after the same version without one.
 
 use std::cmp::Ordering;
 
@@ -9,6 +10,8 @@ use std::cmp::Ordering;
 pub struct SemverLike {
     components: Vec<String>,
     prerelease: Vec<String>,
+    /// Build identifiers; kept only for Pub, empty (never counting) for the others.
+    build: Vec<String>,
 }
 
 impl SemverLike {
@@ -22,6 +25,16 @@ impl SemverLike {
     /// without regard to case.
     pub fn parse_nuget(text: &str) -> SemverLike {
         SemverLike::parse_with(&text.trim().to_ascii_lowercase(), 4)
+    }
+
+    /// The Pub form: as [`SemverLike::parse`], and the build identifiers after `+` count,
+    /// compared like pre-release ones, a version without a build being the smaller.
+    pub fn parse_pub(text: &str) -> SemverLike {
+        let mut version = SemverLike::parse(text);
+        if let Some((_, build)) = text.split_once('+') {
+            version.build = build.split('.').map(str::to_string).collect();
+        }
+        version
     }
 
     fn parse_with(text: &str, max_components: usize) -> SemverLike {
@@ -55,6 +68,7 @@ impl SemverLike {
         SemverLike {
             components,
             prerelease: prerelease_identifiers(&tail),
+            build: Vec::new(),
         }
     }
 }
@@ -101,11 +115,22 @@ fn compare_components(a: &[String], b: &[String]) -> Ordering {
 
 fn compare_prerelease(a: &[String], b: &[String]) -> Ordering {
     match (a.is_empty(), b.is_empty()) {
-        (true, true) => return Ordering::Equal,
-        (true, false) => return Ordering::Greater,
-        (false, true) => return Ordering::Less,
-        (false, false) => {}
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        (false, false) => compare_identifiers(a, b),
     }
+}
+
+/// Build identifiers: none is the smallest; otherwise as pre-release identifiers.
+fn compare_build(a: &[String], b: &[String]) -> Ordering {
+    match (a.is_empty(), b.is_empty()) {
+        (false, false) => compare_identifiers(a, b),
+        _ => b.is_empty().cmp(&a.is_empty()),
+    }
+}
+
+fn compare_identifiers(a: &[String], b: &[String]) -> Ordering {
     a.iter()
         .zip(b)
         .map(|(x, y)| compare_identifier(x, y))
@@ -117,6 +142,7 @@ impl Ord for SemverLike {
     fn cmp(&self, other: &Self) -> Ordering {
         compare_components(&self.components, &other.components)
             .then_with(|| compare_prerelease(&self.prerelease, &other.prerelease))
+            .then_with(|| compare_build(&self.build, &other.build))
     }
 }
 
@@ -163,6 +189,16 @@ mod tests {
     fn extra_components_are_prerelease_text() {
         assert_eq!(cmp("1.1.3.4.5", "1.1.3.4.5"), Ordering::Equal);
         assert_eq!(cmp("1.1.3.4", "1.1.3"), Ordering::Less);
+    }
+
+    #[test]
+    fn pub_builds_count_after_the_prerelease() {
+        let pubv = SemverLike::parse_pub;
+        assert!(pubv("1.0.0") < pubv("1.0.0+build"));
+        assert!(pubv("1.0.0-pre+build") < pubv("1.0.0"));
+        assert!(pubv("1.2.3+9") < pubv("1.2.3+a"));
+        assert!(pubv("1.2.3+a") < pubv("1.2.3+a1"));
+        assert!(pubv("1.2.3+1.2") > pubv("1.2.3+1"));
     }
 
     #[test]
