@@ -1,15 +1,50 @@
 //! Command-line pieces every tool uses: parsing with the decorated `Command`, and the common
 //! output flags.
 
+use clap::error::ErrorKind;
 use clap::{Args, Command, FromArgMatches, ValueEnum};
 
 use crate::table::TableFormat;
 
 /// Parses the process arguments with `command` (which carries the examples in its help) into
-/// the tool's derive struct. Usage errors print clap's message and exit 2; `--help` exits 0.
+/// the tool's derive struct. `--help` and `--version` print and exit 0; a usage error prints
+/// one line, `<tool>: error: <what clap found> (see '<tool> --help')`, and exits 2.
 pub fn parse<T: FromArgMatches>(command: Command) -> T {
-    let matches = command.get_matches();
-    T::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+    let name = command.get_name().to_string();
+    let parsed = command
+        .try_get_matches()
+        .and_then(|matches| T::from_arg_matches(&matches));
+    parsed.unwrap_or_else(|err| match err.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => err.exit(),
+        _ => {
+            eprintln!("{}", usage_error_line(&name, &err.render().to_string()));
+            std::process::exit(2)
+        }
+    })
+}
+
+/// clap's several-line usage error as one line: its message, the values and tips it lists,
+/// without the usage block it repeats from `--help`.
+fn usage_error_line(name: &str, rendered: &str) -> String {
+    let parts: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("Usage:"))
+        .filter(|line| !line.is_empty() && !line.starts_with("For more information"))
+        .collect();
+    let message = parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| match (i, part.starts_with("tip:")) {
+            (0, _) => part.to_string(),
+            (_, true) => format!("; {part}"),
+            (_, false) => format!(" {part}"),
+        })
+        .collect::<String>();
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    format!("{name}: error: {message} (see '{name} --help')")
 }
 
 /// The output formats every tool offers.
@@ -49,4 +84,32 @@ pub struct OutputArgs {
     /// Indent JSON records (no longer one record per line).
     #[arg(long, global = true)]
     pub pretty: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_become_one_line() {
+        let rendered = "error: invalid value 'gold' for '--account <ACCOUNT>'\n  [possible values: payg, free]\n\n  tip: a similar value exists: 'gold'\n\nUsage: oci-budget [OPTIONS] [INPUT]...\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            usage_error_line("oci-budget", rendered),
+            "oci-budget: error: invalid value 'gold' for '--account <ACCOUNT>' [possible values: payg, free]; tip: a similar value exists: 'gold' (see 'oci-budget --help')"
+        );
+    }
+
+    #[test]
+    fn a_real_clap_error_is_one_line() {
+        let command = Command::new("tool").arg(clap::Arg::new("n").long("n").required(true));
+        let err = command.try_get_matches_from(["tool"]).unwrap_err();
+        let line = usage_error_line("tool", &err.render().to_string());
+        assert!(!line.contains('\n'), "{line}");
+        assert!(
+            line.starts_with(
+                "tool: error: the following required arguments were not provided: --n <n>"
+            ),
+            "{line}"
+        );
+    }
 }

@@ -53,5 +53,13 @@ fn unknown_flag_is_a_usage_error() {
             "{tool} should exit 2 on a bad flag"
         );
         assert!(out.stdout.is_empty(), "{tool} wrote data on a usage error");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{tool}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!(
+                "{tool}: error: unexpected argument '--no-such-flag'"
+            )),
+            "{stderr}"
+        );
     }
 }
