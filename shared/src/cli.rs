@@ -73,9 +73,10 @@ impl OutputFormat {
     }
 }
 
-/// `--output` and `--pretty`, flattened into a tool's top-level arguments. They are global: a
-/// subcommand takes them too, before or after its name (`tool -o table sub` or `tool sub -o
-/// table`), and the tool reads them from its top level.
+/// `--output` and `--pretty`, flattened into a tool's top-level arguments. They are global, so
+/// a subcommand takes them after its name (`tool sub -o table`) and the tool reads them from
+/// its top level. The tools with subcommands set `args_conflicts_with_subcommands`, so that a
+/// top-level flag is never silently dropped: there `tool -o table sub` reads `sub` as an input.
 #[derive(Debug, Clone, Copy, Default, Args)]
 pub struct OutputArgs {
     /// Output format: JSON Lines records, or a table for people.
