@@ -92,7 +92,8 @@ fn generate(check: bool) -> Result<()> {
 
 /// A manual page: clap_mangen's sections, then EXAMPLES, EXIT STATUS and ENVIRONMENT.
 fn man_page(command: Command, manual: &Manual) -> Result<Vec<u8>> {
-    let name = command.get_name().to_uppercase();
+    let tool = command.get_name().to_string();
+    let name = tool.to_uppercase();
     let version = command.get_version().unwrap_or_default().to_string();
     // The long help repeats the examples; the page has its own sections for them.
     let command = command.after_long_help("");
@@ -112,12 +113,13 @@ fn man_page(command: Command, manual: &Manual) -> Result<Vec<u8>> {
     if has_subcommands {
         man.render_subcommands_section(&mut out)?;
     }
-    out.extend(extra_sections(manual).render().into_bytes());
+    out.extend(extra_sections(&tool, manual).render().into_bytes());
     man.render_version_section(&mut out)?;
     Ok(out)
 }
 
-fn extra_sections(manual: &Manual) -> Roff {
+/// EXAMPLES, EXIT STATUS and ENVIRONMENT (which says so when `tool` reads no variables).
+fn extra_sections(tool: &str, manual: &Manual) -> Roff {
     let mut roff = Roff::new();
     roff.control("SH", ["EXAMPLES"]);
     for example in manual.examples {
@@ -132,13 +134,14 @@ fn extra_sections(manual: &Manual) -> Roff {
             .text([bold(code.to_string())])
             .text([roman(*meaning)]);
     }
-    if !manual.environment.is_empty() {
-        roff.control("SH", ["ENVIRONMENT"]);
-        for (name, meaning) in manual.environment {
-            roff.control("TP", [])
-                .text([bold(*name)])
-                .text([roman(*meaning)]);
-        }
+    roff.control("SH", ["ENVIRONMENT"]);
+    if manual.environment.is_empty() {
+        roff.text([roman(format!("{tool} reads no environment variables."))]);
+    }
+    for (name, meaning) in manual.environment {
+        roff.control("TP", [])
+            .text([bold(*name)])
+            .text([roman(*meaning)]);
     }
     roff
 }
