@@ -134,9 +134,12 @@ fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// The scripts that build, check or measure the project rather than compose the tools.
+const MAINTENANCE: [&str; 4] = ["bench", "demo", "check-flake-apps", "fuzz-smoke"];
+
 #[test]
-fn every_pipeline_has_help_with_exit_status() {
-    for name in PIPELINES {
+fn every_script_has_help_with_exit_status() {
+    for name in PIPELINES.iter().chain(&MAINTENANCE) {
         let out = run(name, &["--help"]);
         assert_exit(&out, 0, &format!("{name} --help"));
         let text = String::from_utf8_lossy(&out.stdout);
