@@ -106,6 +106,11 @@ pub struct WriteFile {
     /// How `content` is encoded, as cloud-init's `write_files` reads it.
     #[serde(default)]
     pub encoding: Encoding,
+    /// Write the file at the end of boot (cloud-init's `write_files_deferred`), after users
+    /// exist. Set automatically when `owner` names a user or group the spec creates; `false`
+    /// is refused then, because the owner would not exist yet.
+    #[serde(default)]
+    pub defer: Option<bool>,
 }
 
 /// How a file's content is given in the spec and carried in user-data: the values of

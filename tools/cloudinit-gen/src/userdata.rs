@@ -83,6 +83,8 @@ struct FileEntry<'a> {
     permissions: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     owner: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    defer: Option<bool>,
 }
 
 /// Renders the `#cloud-config` document of a spec. Plain passwords are hashed here.
@@ -100,7 +102,11 @@ pub fn cloud_config(spec: &Spec) -> Result<String> {
             enabled: true,
             servers: &spec.ntp_servers,
         }),
-        write_files: spec.write_files.iter().map(file_entry).collect(),
+        write_files: spec
+            .write_files
+            .iter()
+            .map(|f| file_entry(spec, f))
+            .collect(),
         bootcmd: &spec.bootcmd,
         runcmd: &spec.runcmd,
     };
@@ -142,8 +148,8 @@ fn account(user: &User) -> Result<Account<'_>> {
 }
 
 /// A `write_files` entry; the content goes through as given, under cloud-init's name for its
-/// encoding.
-fn file_entry(file: &WriteFile) -> FileEntry<'_> {
+/// encoding, deferred when its owner is created by the same seed.
+fn file_entry<'a>(spec: &Spec, file: &'a WriteFile) -> FileEntry<'a> {
     let encoding = match file.encoding {
         Encoding::Text => None,
         Encoding::Base64 => Some("b64"),
@@ -155,7 +161,24 @@ fn file_entry(file: &WriteFile) -> FileEntry<'_> {
         encoding,
         permissions: file.permissions.as_deref(),
         owner: file.owner.as_deref(),
+        defer: (file.defer == Some(true) || owner_created(spec, file)).then_some(true),
     }
+}
+
+/// True when the file's owner (user or group part) is a user or group that the spec creates:
+/// cloud-init 22.4 runs `write_files` before `users_groups`, so such a chown fails unless the
+/// file is deferred.
+pub fn owner_created(spec: &Spec, file: &WriteFile) -> bool {
+    let Some(owner) = &file.owner else {
+        return false;
+    };
+    let (user, group) = owner.split_once(':').unwrap_or((owner, ""));
+    let created = |name: &str| {
+        spec.users
+            .iter()
+            .any(|u| u.name == name || u.groups.iter().any(|g| g == name))
+    };
+    created(user) || (!group.is_empty() && created(group))
 }
 
 /// Gzip with a zero timestamp, so that the same input always gives the same bytes.

@@ -39,7 +39,13 @@ pub fn spec(spec: &Spec) -> Result<()> {
         "not a host name or IP address",
     )?;
     for (i, file) in spec.write_files.iter().enumerate() {
-        write_file(&format!("write_files[{i}]"), file)?;
+        let path = format!("write_files[{i}]");
+        write_file(&path, file)?;
+        if file.defer == Some(false) && crate::userdata::owner_created(spec, file) {
+            bail!(
+                "{path}.defer: the owner is created by users, after write_files runs; the file must be deferred"
+            );
+        }
     }
     commands("bootcmd", &spec.bootcmd)?;
     commands("runcmd", &spec.runcmd)?;

@@ -1601,3 +1601,100 @@ fn images_match_what_cloud_localds_makes_from_the_same_files() {
         }
     }
 }
+
+/// Writes `user_data` and a meta-data into a fresh seed directory.
+fn seed_dir(user_data: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("user-data"), user_data).unwrap();
+    fs::write(dir.path().join("meta-data"), "instance-id: i-1\n").unwrap();
+    dir
+}
+
+/// The `check` names of the findings `lint` reports for a seed directory.
+fn lint_checks(dir: &Path) -> Vec<String> {
+    let (_, recs, err) = run(&["lint", dir.to_str().unwrap()], None);
+    assert!(recs.last().is_some_and(|r| r["type"] == "summary"), "{err}");
+    recs.iter()
+        .filter(|r| r["type"] == "finding")
+        .map(|r| r["check"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Asserts that `cloud-init schema` calls the file valid (skips when it is not installed).
+fn schema_valid(path: &Path) {
+    if !have("cloud-init", &["--version"]) {
+        return;
+    }
+    let text =
+        check(Command::new("cloud-init").args(["schema", "--config-file", path.to_str().unwrap()]));
+    assert!(text.contains("Valid cloud-config"), "{text}");
+}
+
+#[test]
+fn files_owned_by_created_users_are_deferred() {
+    let spec = json!({"hostname": "h", "users": [{"name": "ops", "groups": ["web"]}],
+        "write_files": [
+            {"path": "/home/ops/.bashrc", "content": "x\n", "owner": "ops:ops"},
+            {"path": "/srv/www", "content": "x\n", "owner": "root:web"},
+            {"path": "/etc/motd", "content": "x\n", "owner": "root:root"},
+            {"path": "/etc/late", "content": "x\n", "defer": true}]});
+    let (code, recs, err) = run(&[], Some(&spec.to_string()));
+    assert_eq!(code, 0, "{err}");
+    let user_data = file_content(&recs, "user-data");
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(user_data).unwrap();
+    let deferred: Vec<Option<bool>> = (0..4)
+        .map(|i| doc["write_files"][i].get("defer").and_then(|d| d.as_bool()))
+        .collect();
+    assert_eq!(deferred, [Some(true), Some(true), None, Some(true)]);
+    let dir = seed_dir(user_data);
+    schema_valid(&dir.path().join("user-data"));
+    assert!(lint_checks(dir.path()).is_empty());
+
+    fs::write(
+        dir.path().join("user-data"),
+        user_data.replace("    defer: true\n", ""),
+    )
+    .unwrap();
+    assert_eq!(
+        lint_checks(dir.path()),
+        [
+            "write_files_owner_not_yet_created",
+            "write_files_owner_not_yet_created"
+        ]
+    );
+
+    let mut refused = spec.clone();
+    refused["write_files"][0]["defer"] = json!(false);
+    let (code, _, err) = run(&[], Some(&refused.to_string()));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("write_files[0].defer: the owner is created"),
+        "{err}"
+    );
+}
+
+#[test]
+fn numeric_permissions_are_flagged_and_generated_ones_are_strings() {
+    let dir =
+        seed_dir("#cloud-config\nwrite_files:\n  - {path: /a, content: x, permissions: 644}\n");
+    assert_eq!(lint_checks(dir.path()), ["write_files_permissions"]);
+    if have("cloud-init", &["--version"]) {
+        let schema = Command::new("cloud-init")
+            .args(["schema", "--config-file"])
+            .arg(dir.path().join("user-data"))
+            .output()
+            .unwrap();
+        assert!(!schema.status.success(), "cloud-init schema accepted it");
+    }
+    let spec = json!({"hostname": "h", "write_files": [
+        {"path": "/a", "content": "x", "permissions": "644"},
+        {"path": "/b", "content": "x", "permissions": "0600"}]});
+    let (code, recs, _) = run(&[], Some(&spec.to_string()));
+    assert_eq!(code, 0);
+    let user_data = file_content(&recs, "user-data");
+    assert!(user_data.contains("permissions: \"644\"\n"), "{user_data}");
+    assert!(user_data.contains("permissions: \"0600\"\n"), "{user_data}");
+    let dir = seed_dir(user_data);
+    schema_valid(&dir.path().join("user-data"));
+    assert!(lint_checks(dir.path()).is_empty());
+}

@@ -41,6 +41,7 @@ pub fn check(sink: &mut Sink<'_>, text: &str) {
         commands(sink, key, doc.get(key));
     }
     write_files(sink, doc.get("write_files"));
+    deferred_owners(sink, &doc);
 }
 
 fn unknown_keys<'v>(sink: &mut Sink<'_>, found: impl Iterator<Item = &'v Value>) {
@@ -234,6 +235,7 @@ fn write_files(sink: &mut Sink<'_>, value: Option<&Value>) {
             );
             continue;
         }
+        permissions(sink, i, file.get("permissions"));
         let content = file
             .get("content")
             .and_then(Value::as_str)
@@ -261,4 +263,97 @@ fn decode(encoding: &str, content: &str) -> Result<(), String> {
         codec::gunzip(&bytes, validate::MAX_FILE_BYTES)?;
     }
     Ok(())
+}
+
+/// `permissions` must be a string: 22.4's schema rejects a number, and cloud-init takes an
+/// integer as the mode itself, so `644` (decimal) becomes mode 01204.
+fn permissions(sink: &mut Sink<'_>, i: usize, value: Option<&Value>) {
+    let Some(value) = value.filter(|v| !v.is_string()) else {
+        return;
+    };
+    let shown = serde_yaml_ng::to_string(value).unwrap_or_default();
+    sink.add(
+        "write_files_permissions",
+        Severity::Error,
+        format!(
+            "write_files[{i}].permissions {}: not a string; cloud-init takes a number as the mode itself (644 becomes 01204) and 22.4's schema rejects it; quote it as '0644'",
+            shown.trim()
+        ),
+    );
+}
+
+/// The names of a comma-separated string or a list of strings.
+fn names(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::String(s)) => s.split(',').map(|n| n.trim().to_string()).collect(),
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Users and groups the `users` and `groups` keys create (`default` aside).
+fn created_accounts(doc: &Value) -> Vec<String> {
+    let mut created = Vec::new();
+    let users = doc.get("users");
+    if let Some(Value::String(_)) = users {
+        created.extend(names(users));
+    }
+    for user in users.and_then(Value::as_sequence).into_iter().flatten() {
+        match user {
+            Value::String(_) => created.extend(names(Some(user))),
+            _ => {
+                created.extend(names(user.get("name")));
+                created.extend(names(user.get("groups")));
+                created.extend(names(user.get("primary_group")));
+            }
+        }
+    }
+    match doc.get("groups") {
+        Some(Value::Sequence(groups)) => {
+            for group in groups {
+                match group {
+                    Value::Mapping(map) => {
+                        created.extend(map.keys().filter_map(Value::as_str).map(str::to_string))
+                    }
+                    other => created.extend(names(Some(other))),
+                }
+            }
+        }
+        other => created.extend(names(other)),
+    }
+    created.retain(|n| !n.is_empty() && n != "default");
+    created
+}
+
+/// A file owned by an account the same document creates must be deferred: cloud-init runs
+/// `write_files` before `users_groups`, so the chown fails and the file keeps root.
+fn deferred_owners(sink: &mut Sink<'_>, doc: &Value) {
+    let created = created_accounts(doc);
+    let files = doc.get("write_files").and_then(Value::as_sequence);
+    for (i, file) in files.into_iter().flatten().enumerate() {
+        let Some(owner) = file.get("owner").and_then(Value::as_str) else {
+            continue;
+        };
+        if file.get("defer").and_then(Value::as_bool) == Some(true) {
+            continue;
+        }
+        let (user, group) = owner.split_once(':').unwrap_or((owner, ""));
+        let Some(name) = [user, group]
+            .into_iter()
+            .find(|n| created.iter().any(|c| c == n))
+        else {
+            continue;
+        };
+        sink.add(
+            "write_files_owner_not_yet_created",
+            Severity::Error,
+            format!(
+                "write_files[{i}].owner {owner:?}: {name} is created by users, which runs after write_files; add defer: true"
+            ),
+        );
+    }
 }
