@@ -498,6 +498,17 @@ mod tests {
             checks(&[("user-data", "#!/bin/sh\n"), META, ("network-config", v2)]),
             ["unknown_key", "route_default_misrendered"]
         );
+        let v2_ok = "version: 2\nethernets:\n  eth0:\n    addresses: [10.0.0.2/24, 'fd00::2/64']\n    routes: [{to: 0.0.0.0/0, via: 10.0.0.1}, {to: '::/0', via: 'fd00::1'}]\n";
+        assert_eq!(
+            checks(&[
+                ("user-data", "#!/bin/sh\n"),
+                META,
+                ("network-config", v2_ok)
+            ]),
+            ["route_default_misrendered"]
+        );
+        let v1 = "version: 1\nconfig:\n- type: physical\n  name: eth0\n  subnets:\n  - type: static\n    address: 10.0.0.2/24\n    routes: [{destination: 0.0.0.0/0, gateway: 10.0.0.1}]\n  - type: static6\n    address: 'fd00::2/64'\n    routes: [{destination: '::/0', gateway: 'fd00::1'}]\n";
+        assert!(checks(&[("user-data", "#!/bin/sh\n"), META, ("network-config", v1)]).is_empty());
         let mac = "version: 1\nconfig:\n- type: physical\n  name: eth0\n  mac_address: 52:54:00:12:34:56\n";
         assert_eq!(
             checks(&[("user-data", "#!/bin/sh\n"), META, ("network-config", mac)]),

@@ -1,5 +1,6 @@
 //! network-config in version 1 (what Proxmox emits and cloud-init 22.4 renders everywhere) or
-//! version 2 (netplan's dialect), both without the default-route forms 22.4 mis-renders.
+//! version 2 (netplan's dialect), without the default-route forms 22.4 mis-renders (version 2
+//! routes to `default` or `::/0`).
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -144,29 +145,34 @@ fn push_unique<'a>(into: &mut Vec<&'a str>, items: &'a [String]) {
 }
 
 fn v1_physical(iface: &Interface) -> V1Entry<'_> {
-    let mut subnets = Vec::new();
+    let cidrs: Vec<Cidr> = iface
+        .addresses
+        .iter()
+        .filter_map(|a| Cidr::parse(a))
+        .collect();
     let mut gateway4 = iface.gateway4.clone();
     let mut gateway6 = iface.gateway6.clone();
-    let mut routes4 = Some(v1_routes(iface, true));
-    let mut routes6 = Some(v1_routes(iface, false));
-    for cidr in iface.addresses.iter().filter_map(|a| Cidr::parse(a)) {
-        let subnet = match cidr.ip {
+    let mut subnets: Vec<V1Subnet> = cidrs
+        .iter()
+        .map(|cidr| match cidr.ip {
             IpAddr::V4(ip) => V1Subnet {
                 kind: "static",
                 address: Some(ip.to_string()),
                 netmask: Some(netmask(cidr.prefix).to_string()),
                 gateway: gateway4.take(),
-                routes: routes4.take().unwrap_or_default(),
+                routes: Vec::new(),
             },
             IpAddr::V6(_) => V1Subnet {
                 kind: "static6",
                 address: Some(format!("{}/{}", cidr.ip, cidr.prefix)),
                 netmask: None,
                 gateway: gateway6.take(),
-                routes: routes6.take().unwrap_or_default(),
+                routes: Vec::new(),
             },
-        };
-        subnets.push(subnet);
+        })
+        .collect();
+    for route in &iface.routes {
+        v1_attach_route(&mut subnets, &cidrs, route);
     }
     if iface.dhcp4 {
         subnets.push(dhcp("dhcp4"));
@@ -182,20 +188,20 @@ fn v1_physical(iface: &Interface) -> V1Entry<'_> {
     }
 }
 
-/// The routes of one address family; they go on the first static subnet of that family
-/// (validation makes sure there is one).
-fn v1_routes(iface: &Interface, v4: bool) -> Vec<V1Route> {
-    iface
-        .routes
-        .iter()
-        .filter_map(|r| Some((Cidr::parse(&r.to)?, r)))
-        .filter(|(to, _)| to.ip.is_ipv4() == v4)
-        .map(|(to, r)| V1Route {
+/// Puts a route on the static subnet whose network holds its next hop (validation makes sure
+/// there is one), where the renderers expect the gateway to be reachable.
+fn v1_attach_route(subnets: &mut [V1Subnet], cidrs: &[Cidr], route: &Route) {
+    let (Some(to), Ok(via)) = (Cidr::parse(&route.to), route.via.parse::<IpAddr>()) else {
+        return;
+    };
+    let at = cidrs.iter().position(|c| c.contains(via));
+    if let Some(subnet) = at.and_then(|at| subnets.get_mut(at)) {
+        subnet.routes.push(V1Route {
             destination: format!("{}/{}", to.ip, to.prefix),
-            gateway: r.via.clone(),
-            metric: r.metric,
-        })
-        .collect()
+            gateway: route.via.clone(),
+            metric: route.metric,
+        });
+    }
 }
 
 fn dhcp(kind: &'static str) -> V1Subnet {

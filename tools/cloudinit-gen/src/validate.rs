@@ -294,7 +294,7 @@ fn network(net: &Network) -> Result<()> {
     let mut macs = BTreeSet::new();
     for (i, iface) in net.interfaces.iter().enumerate() {
         let path = format!("network.interfaces[{i}]");
-        interface(&path, iface)?;
+        interface(&path, iface, net.version)?;
         if !names.insert(iface.name.as_str()) {
             bail!("{path}.name: {:?} is listed twice", iface.name);
         }
@@ -317,20 +317,49 @@ pub struct Cidr {
 }
 
 impl Cidr {
-    /// Parses `address/prefix`; the prefix must fit the address family.
+    /// Parses `address/prefix`; the prefix is decimal without leading zeros and fits the
+    /// address family.
     pub fn parse(text: &str) -> Option<Cidr> {
         let (ip, prefix) = text.split_once('/')?;
         let ip: IpAddr = ip.parse().ok()?;
-        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) || prefix.len() > 3 {
+        let digits = !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit());
+        if !digits || prefix.len() > 3 || (prefix.len() > 1 && prefix.starts_with('0')) {
             return None;
         }
         let prefix: u8 = prefix.parse().ok()?;
         let max = if ip.is_ipv4() { 32 } else { 128 };
         (prefix <= max).then_some(Cidr { ip, prefix })
     }
+
+    /// The address with the host bits cleared.
+    pub fn network(&self) -> IpAddr {
+        match self.ip {
+            IpAddr::V4(ip) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                IpAddr::V4((u32::from(ip) & mask).into())
+            }
+            IpAddr::V6(ip) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                IpAddr::V6((u128::from(ip) & mask).into())
+            }
+        }
+    }
+
+    /// True when `ip` is inside this network.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let inner = Cidr {
+            ip,
+            prefix: self.prefix,
+        };
+        ip.is_ipv4() == self.ip.is_ipv4() && inner.network() == self.network()
+    }
 }
 
-fn interface(path: &str, iface: &Interface) -> Result<()> {
+fn interface(path: &str, iface: &Interface, version: u8) -> Result<()> {
     let name_ok = (1..=15).contains(&iface.name.len())
         && iface
             .name
@@ -389,7 +418,13 @@ fn interface(path: &str, iface: &Interface) -> Result<()> {
         bail!("{path}: no addresses and no DHCP: the interface would stay unconfigured");
     }
     for (i, route) in iface.routes.iter().enumerate() {
-        self::route(&format!("{path}.routes[{i}]"), route, has_v4, has_v6)?;
+        self::route(
+            &format!("{path}.routes[{i}]"),
+            route,
+            version,
+            &cidrs,
+            iface,
+        )?;
     }
     Ok(())
 }
@@ -415,14 +450,19 @@ fn gateway(path: &str, gw: Option<&str>, v4: bool, has_static: bool) -> Result<(
     Ok(())
 }
 
-fn route(path: &str, route: &Route, has_v4: bool, has_v6: bool) -> Result<()> {
+fn route(path: &str, route: &Route, version: u8, cidrs: &[Cidr], iface: &Interface) -> Result<()> {
     let Some(to) = Cidr::parse(&route.to) else {
         bail!("{path}.to: not a network such as 10.20.0.0/16");
     };
-    if to.prefix == 0 {
+    if to.network() != to.ip {
         bail!(
-            "{path}.to: use gateway4/gateway6 for the default route (cloud-init 22.4 mis-renders it as a route)"
+            "{path}.to: host bits are set; the network is {}/{}",
+            to.network(),
+            to.prefix
         );
+    }
+    if to.prefix == 0 {
+        default_route(path, &to, version, iface)?;
     }
     let via: IpAddr = match route.via.parse() {
         Ok(ip) => ip,
@@ -431,8 +471,30 @@ fn route(path: &str, route: &Route, has_v4: bool, has_v6: bool) -> Result<()> {
     if via.is_ipv4() != to.ip.is_ipv4() {
         bail!("{path}.via: not in the address family of {}", route.to);
     }
-    if (via.is_ipv4() && !has_v4) || (via.is_ipv6() && !has_v6) {
-        bail!("{path}: needs a static address of the same family on this interface");
+    if !cidrs.iter().any(|c| c.contains(via)) {
+        bail!("{path}.via: not inside any static address's network on this interface");
+    }
+    Ok(())
+}
+
+/// A route to `0.0.0.0/0` or `::/0`: cloud-init 22.4 renders both correctly from version 1 and
+/// the IPv4 one from version 2, but turns a version 2 route to `::/0` into `::/64`.
+fn default_route(path: &str, to: &Cidr, version: u8, iface: &Interface) -> Result<()> {
+    if version == 2 && to.ip.is_ipv6() {
+        bail!(
+            "{path}.to: cloud-init 22.4 renders a version 2 route to ::/0 as ::/64; use gateway6 or network version 1"
+        );
+    }
+    let gateway = if to.ip.is_ipv4() {
+        ("gateway4", &iface.gateway4)
+    } else {
+        ("gateway6", &iface.gateway6)
+    };
+    if gateway.1.is_some() {
+        bail!(
+            "{path}.to: a default route besides {}: give one of them",
+            gateway.0
+        );
     }
     Ok(())
 }
@@ -551,7 +613,7 @@ mod tests {
 
     #[test]
     fn network_values_are_checked() {
-        let iface = |f: fn(&mut Interface)| {
+        fn iface(f: impl Fn(&mut Interface)) -> String {
             let mut i = Interface {
                 name: "eth0".into(),
                 addresses: vec!["10.0.0.2/24".into()],
@@ -564,7 +626,7 @@ mod tests {
                 interfaces: vec![i],
             });
             err(&s)
-        };
+        }
         assert!(
             iface(|i| i.mac = Some("52:54:00:12:34".into()))
                 .contains("interfaces[0].mac: not a MAC")
@@ -576,16 +638,59 @@ mod tests {
             iface(|i| i.gateway6 = Some("fd00::1".into()))
                 .contains("gateway6: needs a static IPv6")
         );
-        let default_route = |i: &mut Interface| {
-            i.routes = vec![Route {
-                to: "0.0.0.0/0".into(),
-                via: "10.0.0.1".into(),
-                metric: None,
-            }]
+        let route = |to: &'static str, via: &'static str| {
+            move |i: &mut Interface| {
+                i.addresses.push("fd00::2/64".into());
+                i.addresses.push("10.1.0.2/16".into());
+                i.routes = vec![Route {
+                    to: to.into(),
+                    via: via.into(),
+                    metric: None,
+                }]
+            }
         };
-        assert!(iface(default_route).contains("use gateway4/gateway6"));
+        assert!(
+            iface(route("10.20.0.5/16", "10.0.0.1"))
+                .contains("routes[0].to: host bits are set; the network is 10.20.0.0/16")
+        );
+        assert!(iface(route("10.20.0.0/016", "10.0.0.1")).contains("routes[0].to: not a network"));
+        assert!(iface(route("10.20.0.0/16", "10.9.0.1")).contains("routes[0].via: not inside"));
+        assert!(iface(route("fd01::/48", "10.0.0.1")).contains("via: not in the address family"));
+        assert!(iface(|i| i.addresses = vec!["10.0.0.2/024".into()]).contains("addresses[0]"));
         assert!(iface(|i| i.addresses.clear()).contains("no addresses and no DHCP"));
         assert!(iface(|i| i.mtu = Some(9)).contains("mtu"));
+    }
+
+    #[test]
+    fn default_routes_are_refused_only_where_cloud_init_mis_renders_them() {
+        let with = |version: u8, to: &str, via: &str, gateway4: Option<&str>| {
+            let mut s = base();
+            s.network = Some(Network {
+                version,
+                interfaces: vec![Interface {
+                    name: "eth0".into(),
+                    addresses: vec!["10.0.0.2/24".into(), "fd00::2/64".into()],
+                    gateway4: gateway4.map(str::to_string),
+                    routes: vec![Route {
+                        to: to.into(),
+                        via: via.into(),
+                        metric: None,
+                    }],
+                    ..Interface::default()
+                }],
+            });
+            self::spec(&s).map_err(|e| e.to_string())
+        };
+        with(1, "0.0.0.0/0", "10.0.0.1", None).unwrap();
+        with(1, "::/0", "fd00::1", None).unwrap();
+        with(2, "0.0.0.0/0", "10.0.0.1", None).unwrap();
+        let err = with(2, "::/0", "fd00::1", None).unwrap_err();
+        assert!(
+            err.contains("renders a version 2 route to ::/0 as ::/64"),
+            "{err}"
+        );
+        let err = with(1, "0.0.0.0/0", "10.0.0.1", Some("10.0.0.1")).unwrap_err();
+        assert!(err.contains("a default route besides gateway4"), "{err}");
     }
 
     #[test]
@@ -653,5 +758,12 @@ mod tests {
         assert!(is_account_name("ops") && !is_account_name("Ops") && !is_account_name("1x"));
         assert!(Cidr::parse("fd00::1/64").is_some() && Cidr::parse("fd00::1/129").is_none());
         assert!(Cidr::parse("10.0.0.1/+4").is_none() && Cidr::parse("10.0.0.1").is_none());
+        assert!(Cidr::parse("10.0.0.1/0").is_some() && Cidr::parse("10.0.0.1/00").is_none());
+        let net = Cidr::parse("10.20.0.0/16").unwrap();
+        assert!(net.contains("10.20.255.1".parse().unwrap()));
+        assert!(!net.contains("10.21.0.1".parse().unwrap()));
+        assert!(!net.contains("fd00::1".parse().unwrap()));
+        let v6 = Cidr::parse("fd00::5/64").unwrap();
+        assert_eq!(v6.network().to_string(), "fd00::");
     }
 }

@@ -1698,3 +1698,126 @@ fn numeric_permissions_are_flagged_and_generated_ones_are_strings() {
     schema_valid(&dir.path().join("user-data"));
     assert!(lint_checks(dir.path()).is_empty());
 }
+
+/// Renders a network-config with each of cloud-init's renderers: whether every renderer
+/// succeeded, and the networkd unit of eth0 (empty when networkd failed).
+fn render_network_config(text: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("network-config");
+    fs::write(&config, text).unwrap();
+    let mut all_ok = true;
+    for (distro, output) in [
+        ("debian", "eni"),
+        ("ubuntu", "netplan"),
+        ("debian", "networkd"),
+        ("fedora", "sysconfig"),
+    ] {
+        let status = Command::new("cloud-init")
+            .args(["devel", "net-convert", "-k", "yaml", "-p"])
+            .arg(&config)
+            .args(["-D", distro, "-O", output, "-d"])
+            .arg(dir.path().join(output))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        all_ok &= status.success();
+    }
+    let unit = dir
+        .path()
+        .join("networkd/etc/systemd/network/10-cloud-init-eth0.network");
+    (all_ok, fs::read_to_string(unit).unwrap_or_default())
+}
+
+#[test]
+fn default_route_verdicts_match_what_cloud_init_renders() {
+    if !have("cloud-init", &["--version"]) {
+        return;
+    }
+    let v2 = |to: &str, via: &str| {
+        format!(
+            "version: 2\nethernets:\n  eth0:\n    addresses: [10.0.0.2/24, 'fd00::2/64']\n    routes: [{{to: '{to}', via: '{via}'}}]\n"
+        )
+    };
+    let v1 = "version: 1\nconfig:\n- type: physical\n  name: eth0\n  subnets:\n  - type: static\n    address: 10.0.0.2/24\n    routes: [{destination: 0.0.0.0/0, gateway: 10.0.0.1}]\n  - type: static6\n    address: 'fd00::2/64'\n    routes: [{destination: '::/0', gateway: 'fd00::1'}]\n";
+    for doc in [
+        v1.to_string(),
+        v2("0.0.0.0/0", "10.0.0.1"),
+        v2("::/0", "fd00::1"),
+        v2("default", "10.0.0.1"),
+    ] {
+        let (rendered, unit) = render_network_config(&doc);
+        let misrendered = !rendered || unit.contains("Destination=::/64");
+        let dir = seed_dir("#cloud-config\n");
+        fs::write(dir.path().join("network-config"), &doc).unwrap();
+        let flagged = lint_checks(dir.path()).contains(&"route_default_misrendered".to_string());
+        assert_eq!(flagged, misrendered, "{doc}{unit}");
+    }
+    for (version, to, via) in [
+        (1, "0.0.0.0/0", "10.0.0.1"),
+        (1, "::/0", "fd00::1"),
+        (2, "0.0.0.0/0", "10.0.0.1"),
+    ] {
+        let spec = json!({"hostname": "n", "network": {"version": version, "interfaces": [
+            {"name": "eth0", "addresses": ["10.0.0.2/24", "fd00::2/64"], "routes": [{"to": to, "via": via}]}]}});
+        let dir = net_convert_all(&spec);
+        let unit = fs::read_to_string(
+            dir.path()
+                .join("networkd/etc/systemd/network/10-cloud-init-eth0.network"),
+        )
+        .unwrap();
+        let route = format!("Destination={to}\n\nGateway={via}\n");
+        assert!(unit.replace("\n\n\n", "\n\n").contains(&route), "{unit}");
+    }
+    let refused = json!({"hostname": "n", "network": {"version": 2, "interfaces": [
+        {"name": "eth0", "addresses": ["fd00::2/64"], "routes": [{"to": "::/0", "via": "fd00::1"}]}]}});
+    let (code, _, err) = run(&[], Some(&refused.to_string()));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("network.interfaces[0].routes[0].to: cloud-init 22.4 renders"),
+        "{err}"
+    );
+}
+
+#[test]
+fn routes_go_to_the_subnet_that_reaches_their_gateway() {
+    let spec = json!({"hostname": "n", "network": {"interfaces": [
+        {"name": "eth0", "addresses": ["10.0.0.2/24", "10.1.0.2/24"], "gateway4": "10.0.0.1",
+         "routes": [{"to": "10.20.0.0/16", "via": "10.1.0.254"}, {"to": "10.30.0.0/16", "via": "10.0.0.254"}]}]}});
+    let (code, recs, err) = run(&[], Some(&spec.to_string()));
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(file_content(&recs, "network-config")).unwrap();
+    let subnets = &doc["config"][0]["subnets"];
+    assert_eq!(subnets[0]["routes"][0]["destination"], "10.30.0.0/16");
+    assert_eq!(subnets[1]["routes"][0]["destination"], "10.20.0.0/16");
+    for (to, problem) in [
+        (
+            "10.20.0.5/16",
+            "routes[0].to: host bits are set; the network is 10.20.0.0/16",
+        ),
+        ("10.20.0.0/016", "routes[0].to: not a network"),
+    ] {
+        let mut bad = spec.clone();
+        bad["network"]["interfaces"][0]["routes"][0]["to"] = json!(to);
+        let (code, _, err) = run(&[], Some(&bad.to_string()));
+        assert_eq!(code, 2);
+        assert!(
+            err.contains(&format!("network.interfaces[0].{problem}")),
+            "{err}"
+        );
+    }
+    if have("cloud-init", &["--version"]) {
+        let dir = net_convert_all(&spec);
+        let eni = fs::read_to_string(
+            dir.path()
+                .join("eni/etc/network/interfaces.d/50-cloud-init"),
+        )
+        .unwrap();
+        let second = eni.split("# control-alias eth0").nth(1).unwrap_or_default();
+        assert!(
+            second.contains("10.20.0.0") && second.contains("10.1.0.254"),
+            "{eni}"
+        );
+    }
+}

@@ -1,5 +1,5 @@
 //! Checks of network-config: what makes NoCloud fall back to DHCP without a word, keys
-//! netplan rejects, and default routes cloud-init 22.4 mis-renders.
+//! netplan rejects, and the version 2 default routes cloud-init 22.4 mis-renders.
 
 use serde_yaml_ng::Value;
 
@@ -88,10 +88,29 @@ fn network_v2(sink: &mut Sink<'_>, doc: &Value) {
                 .flatten()
             {
                 let to = route.get("to").and_then(Value::as_str).unwrap_or_default();
-                if matches!(to, "default" | "0.0.0.0/0" | "::/0") {
-                    sink.add("route_default_misrendered", Severity::Warning, format!("{section}.{name}: route to {to:?} is mis-rendered by cloud-init 22.4; use gateway4/gateway6"));
+                if let Some(what) = misrendered_v2_route(to) {
+                    sink.add(
+                        "route_default_misrendered",
+                        Severity::Warning,
+                        format!("{section}.{name}: route to {to:?}: {what}"),
+                    );
                 }
             }
         }
     }
+}
+
+/// What cloud-init 22.4 does wrong with a version 2 route destination, if anything: `default`
+/// crashes its eni, networkd and sysconfig renderers, and an IPv6 `/0` comes out as `/64`.
+/// (`0.0.0.0/0` and every version 1 default route render correctly.)
+fn misrendered_v2_route(to: &str) -> Option<&'static str> {
+    if to == "default" {
+        return Some(
+            "cloud-init 22.4's eni, networkd and sysconfig renderers fail on it (netplan only); use gateway4/gateway6 or 0.0.0.0/0",
+        );
+    }
+    let (ip, prefix) = to.split_once('/')?;
+    let v6 = ip.parse::<std::net::Ipv6Addr>().is_ok();
+    (v6 && prefix.parse::<u8>() == Ok(0))
+        .then_some("cloud-init 22.4 renders it as ::/64 (eni, networkd, sysconfig); use gateway6")
 }
