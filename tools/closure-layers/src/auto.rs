@@ -10,8 +10,9 @@
 //! Inside a layer paths are sorted by `(name, "/nix/store/<hash>")`, splitting each path at its
 //! first `-`. Layers are ordered by closure size (NAR bytes of the layer and everything it
 //! references). nixpkgs breaks ties in closure size by Python's set iteration order, which depends
-//! on the hash seed; here ties are ordered by the layers' sorted path lists, compared path by path
-//! with the same `(name, hash)` key, so the output is the same on every run.
+//! on the hash seed; here ties are ordered by the layers' path lists (each sorted as in the
+//! layer), compared path by path with the same `(name, hash)` key, not as whole path strings, so
+//! the output is the same on every run.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -287,6 +288,18 @@ mod tests {
             all.sort_unstable();
             assert_eq!(all, (0..5).collect::<Vec<u32>>());
         }
+    }
+
+    #[test]
+    fn ties_in_closure_size_are_ordered_by_name_then_hash() {
+        // Whole paths would put hash `a` first; names put `aaa-…` (hash `b`) first.
+        let g = graph(&[
+            ("a-zzz", 10, &[]),
+            ("b-aaa", 10, &[]),
+            ("top", 1, &["a-zzz", "b-aaa"]),
+        ]);
+        let layers = auto_layers(&g, 100, &[false; 3]);
+        assert_eq!(names(&g, &layers), [vec!["b"], vec!["a"], vec!["top"]]);
     }
 
     #[test]

@@ -19,8 +19,10 @@ use shared::table::TableFormat;
 ///
 /// The layers equal nixpkgs' for the same graph and settings. One exception is unspecified in
 /// nixpkgs itself: auto-layer orders layers of equal closure size by Python's set iteration
-/// order, which changes with the hash seed; closure-layers orders them by their sorted path
-/// lists, so its output is the same on every run.
+/// order, which changes with the hash seed. closure-layers orders them by their path lists
+/// (each sorted as in the layer), compared path by path with the key that orders paths inside
+/// a layer: the text after the path's first `-` (the name), then the text before it (the store
+/// directory and hash). Its output is the same on every run.
 #[derive(Debug, Parser)]
 #[command(
     name = "closure-layers",
@@ -35,11 +37,14 @@ pub struct Cli {
     #[arg(long, value_name = "PATH")]
     pub root: Vec<String>,
     /// Treat each GRAPH as a separate image and lay them out jointly: paths common to several
-    /// images go into layers those images share, within each image's budget. Reports the pull
-    /// bytes saved against laying out each image alone with --algorithm or --pipeline.
-    /// Records: `"fleet_layer"` (`image`, `index`, `paths`, `path_count`, `nar_size_bytes`,
-    /// `images_with_layer`) and a `"summary"` (`fleet_pull_bytes`, `per_image_pull_bytes`,
-    /// `saved_bytes`, `distinct_store_bytes`).
+    /// images go into layers those images share, within each image's budget. The result never
+    /// pulls more than laying out each image alone with --algorithm or --pipeline: an image
+    /// keeps its own layering where that pulls fewer bytes, and every image does when the joint
+    /// layering is worse. Records: `"fleet_layer"` (`image`, `index`, `paths`, `path_count`,
+    /// `nar_size_bytes`, `images_with_layer`, `layering`: `joint` or the per-image algorithm)
+    /// and a `"summary"` (`chosen`: `joint`, `per_image` or `mixed`; `images_laid_out_alone`,
+    /// `fleet_pull_bytes` of the result, `joint_pull_bytes`, `per_image_pull_bytes`,
+    /// `saved_bytes`, never negative, and `distinct_store_bytes`).
     #[arg(long, conflicts_with = "root")]
     pub fleet: bool,
     /// How layers are chosen and how the budget is counted.
@@ -56,13 +61,21 @@ pub struct Cli {
 /// Options that choose the layering, shared by every subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct LayeringArgs {
-    /// The layering algorithm: `auto` is nixpkgs' default (auto-layer.py), `popularity` the
-    /// popularity contest used until late 2024 (closure-graph.py).
-    #[arg(long, short = 'a', value_enum, default_value_t = AlgorithmArg::Auto, global = true)]
-    pub algorithm: AlgorithmArg,
-    /// A `layeringPipeline` as JSON text or a JSON file, e.g. '[["popularity_contest"],["limit_layers",99]]';
-    /// replaces --algorithm. Like nixpkgs, a pipeline ignores --max-layers and
-    /// --from-image-layers: its own steps (`limit_layers`) bound the number of layers.
+    /// The layering algorithm, `auto` unless given: `auto` is nixpkgs' default
+    /// (auto-layer.py), `popularity` the popularity contest used until late 2024
+    /// (closure-graph.py). `diff` compares both unless this is given. Not with --pipeline.
+    #[arg(
+        long,
+        short = 'a',
+        value_enum,
+        global = true,
+        conflicts_with = "pipeline"
+    )]
+    pub algorithm: Option<AlgorithmArg>,
+    /// A `layeringPipeline` as JSON text or a JSON file, e.g. '[["popularity_contest"],["limit_layers",99]]',
+    /// instead of --algorithm. Like nixpkgs, a pipeline ignores --max-layers and
+    /// --from-image-layers: its own steps (`limit_layers`) bound the number of layers, and the
+    /// summary's `max_layers`, `from_image_layers` and `available_layers` are null.
     #[arg(long, value_name = "JSON|FILE", global = true)]
     pub pipeline: Option<String>,
     /// `maxLayers` of the image: every layer counts, the customisation layer and the base image's too.
@@ -74,7 +87,8 @@ pub struct LayeringArgs {
     /// A store path to leave out of the layers (repeatable), like the image config and
     /// customisation layer nixpkgs excludes. To reproduce a built image exactly, give the graph
     /// nixpkgs builds (the closure of the image's config JSON and customisation layer) and
-    /// exclude those two paths: they count toward the budget while layers are chosen.
+    /// exclude those two paths: they count toward the budget while layers are chosen. A path
+    /// that is not in the graph is ignored, as nixpkgs ignores it, with a warning.
     #[arg(long, value_name = "PATH", global = true)]
     pub exclude: Vec<String>,
 }
@@ -92,7 +106,10 @@ pub enum AlgorithmArg {
 #[derive(Debug, Clone, Copy, Args)]
 pub struct OutputArgs {
     /// Output format: JSON Lines records, a table for people, or `nix` for the list of lists of
-    /// store paths that `streamLayeredImage` reads as `store_layers`.
+    /// store paths that `streamLayeredImage` reads as `store_layers` (a layering or --fleet
+    /// only: `diff` and `share` have no layers to list). `share` prints three tables (the
+    /// images, the pairs, the totals) and --fleet two (the layers, the totals), an empty line
+    /// between two.
     #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Json, global = true)]
     pub output: OutputFormat,
     /// Indent JSON.
@@ -133,7 +150,8 @@ pub enum Command {
     /// Compare two versions of one image: which layers stay byte-identical (same ordered path
     /// list) and how many bytes a push or pull transfers again, for each algorithm.
     ///
-    /// One `"diff"` record per algorithm (auto, popularity, and the pipeline when given):
+    /// One `"diff"` record per algorithm: auto and popularity, or only the one --algorithm
+    /// names, and the pipeline when --pipeline is given. Fields:
     /// `old_layers`, `new_layers`, `kept_layers`, `kept_bytes`, `changed_layers`, `upload_bytes`
     /// (bytes of the changed layers), `store_delta_bytes` (bytes of new or changed store paths, the
     /// least any layering transfers), `common_prefix_layers` and `new_nar_size_bytes`.

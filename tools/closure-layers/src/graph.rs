@@ -354,7 +354,10 @@ fn check_node(nodes: &Nodes, raw: &RawNode) -> Result<()> {
     if !path.starts_with('/') || !base_has_dash {
         return Err(nodes.error_at(
             raw,
-            format!("{path:?}: expected a store path such as /nix/store/<hash>-<name>"),
+            format!(
+                "{:?}: expected a store path such as /nix/store/<hash>-<name>",
+                nodes.written(raw.path)
+            ),
         ));
     }
     if !raw.valid {
@@ -734,7 +737,11 @@ pub(crate) mod tests {
             ),
             (
                 r#"[{"path": "relative", "narSize": 1, "references": []}]"#,
-                r#"g.json:1:3: "/nix/store/relative": expected a store path such as /nix/store/<hash>-<name>"#,
+                r#"g.json:1:3: "relative": expected a store path such as /nix/store/<hash>-<name>"#,
+            ),
+            (
+                r#"{"version":2,"info":{"nodash":{"narSize":1,"references":[]}}}"#,
+                r#"g.json:1:22: "nodash": expected a store path such as /nix/store/<hash>-<name>"#,
             ),
             (
                 r#"{"/nix/store/a-a": null}"#,

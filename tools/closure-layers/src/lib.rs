@@ -13,20 +13,22 @@ pub mod pipeline;
 pub mod popularity;
 pub mod report;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use shared::Exit;
 use shared::input::Source;
 use shared::output::RecordWriter;
 
-use crate::cli::{AlgorithmArg, Cli, Command, LayeringArgs};
+use crate::cli::{AlgorithmArg, Cli, Command, LayeringArgs, OutputFormat};
 use crate::compare::Image;
 use crate::graph::Graph;
 use crate::layering::{Budget, Layering, Strategy, lay_out};
 
 /// Runs `closure-layers` with parsed arguments.
 pub fn run(cli: &Cli) -> Result<Exit> {
+    check_output(cli)?;
     let mut out = RecordWriter::stdout(cli.output.pretty, false);
     let format = cli.output.output;
     match &cli.command {
@@ -36,12 +38,14 @@ pub fn run(cli: &Cli) -> Result<Exit> {
             if !cli.root.is_empty() {
                 graph = graph.restrict_to(&cli.root)?;
             }
+            warn_unknown_excludes(&cli.layering, &[&graph]);
             let layering = layer(&graph, &cli.layering, &strategy(&cli.layering)?)?;
             report::write_layering(&mut out, format, &graph, &layering)?;
         }
         Some(Command::Diff { old, new }) => {
             let old_graph = read_graph(&[Source::from_operand(old)])?;
             let new_graph = read_graph(&[Source::from_operand(new)])?;
+            warn_unknown_excludes(&cli.layering, &[&old_graph, &new_graph]);
             let mut records = Vec::new();
             for strategy in strategies(&cli.layering)? {
                 let (lo, ln) = (
@@ -61,6 +65,7 @@ pub fn run(cli: &Cli) -> Result<Exit> {
                 .iter()
                 .map(|p| read_graph(&[Source::from_operand(p)]))
                 .collect::<Result<Vec<_>>>()?;
+            warn_unknown_excludes(&cli.layering, &graphs.iter().collect::<Vec<_>>());
             let layerings = graphs
                 .iter()
                 .map(|g| layer(g, &cli.layering, &strategy))
@@ -78,10 +83,40 @@ pub fn run(cli: &Cli) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
+/// Rejects `--output nix` where there are no layers to list: `diff` and `share` print records.
+fn check_output(cli: &Cli) -> Result<()> {
+    let command = match &cli.command {
+        Some(Command::Diff { .. }) => "diff",
+        Some(Command::Share { .. }) => "share",
+        None => return Ok(()),
+    };
+    if cli.output.output == OutputFormat::Nix {
+        bail!(
+            "--output nix lists the layers of a layering or of --fleet; {command} prints records: expected json, table, csv or markdown"
+        );
+    }
+    Ok(())
+}
+
+/// Warns about each `--exclude` path that none of the graphs holds: it is ignored, as nixpkgs
+/// ignores it, but is most likely a mistyped path.
+fn warn_unknown_excludes(args: &LayeringArgs, graphs: &[&Graph]) {
+    let mut warned = HashSet::new();
+    for path in &args.exclude {
+        if graphs.iter().all(|g| g.id(path).is_none()) && warned.insert(path) {
+            let which = if graphs.len() == 1 { "the" } else { "any" };
+            shared::exit::warn(
+                "closure-layers",
+                &format!("--exclude {path}: not a path of {which} graph"),
+            );
+        }
+    }
+}
+
 /// `--fleet`: the joint layering of the input images, against each laid out alone.
 fn run_fleet<W: std::io::Write>(cli: &Cli, out: &mut RecordWriter<W>) -> Result<()> {
     if cli.inputs.len() < 2 {
-        anyhow::bail!("--fleet: expected two or more GRAPH files, one per image");
+        bail!("--fleet: expected two or more GRAPH files, one per image");
     }
     let strategy = strategy(&cli.layering)?;
     let graphs = cli
@@ -89,6 +124,7 @@ fn run_fleet<W: std::io::Write>(cli: &Cli, out: &mut RecordWriter<W>) -> Result<
         .iter()
         .map(|p| read_graph(&[Source::from_operand(p)]))
         .collect::<Result<Vec<_>>>()?;
+    warn_unknown_excludes(&cli.layering, &graphs.iter().collect::<Vec<_>>());
     let alone = graphs
         .iter()
         .map(|g| layer(g, &cli.layering, &strategy))
@@ -107,9 +143,8 @@ fn run_fleet<W: std::io::Write>(cli: &Cli, out: &mut RecordWriter<W>) -> Result<
             graph,
         })
         .collect();
-    let joint = fleet::fleet_layers(&images, available);
-    let summary = fleet::summarize(&images, &joint, &alone);
-    report::write_fleet(out, cli.output.output, &joint, &summary)
+    let result = fleet::plan(&images, available, &alone);
+    report::write_fleet(out, cli.output.output, &result)
 }
 
 /// Reads and merges the graphs of the given sources.
@@ -132,15 +167,24 @@ fn strategy(args: &LayeringArgs) -> Result<Strategy> {
         Some(text) => Ok(Strategy::Pipeline(pipeline::parse_pipeline(
             &pipeline_text(text)?,
         )?)),
-        None => Ok(match args.algorithm {
-            AlgorithmArg::Auto => Strategy::Auto,
-            AlgorithmArg::Popularity => Strategy::Popularity,
-        }),
+        None => Ok(algorithm(args.algorithm.unwrap_or(AlgorithmArg::Auto))),
     }
 }
 
-/// The strategies `diff` compares: both algorithms, and the pipeline when one is given.
+/// The strategy of an `--algorithm` value.
+fn algorithm(arg: AlgorithmArg) -> Strategy {
+    match arg {
+        AlgorithmArg::Auto => Strategy::Auto,
+        AlgorithmArg::Popularity => Strategy::Popularity,
+    }
+}
+
+/// The strategies `diff` compares: the algorithm given, else both algorithms and the pipeline
+/// when one is given.
 fn strategies(args: &LayeringArgs) -> Result<Vec<Strategy>> {
+    if let Some(arg) = args.algorithm {
+        return Ok(vec![algorithm(arg)]);
+    }
     let mut all = vec![Strategy::Auto, Strategy::Popularity];
     if args.pipeline.is_some() {
         all.push(strategy(args)?);

@@ -8,6 +8,12 @@
 //!   base names);
 //! - a bare list of nodes, as the layering scripts of nixpkgs read them.
 //!
+//! In an object keyed by store path, a key that is not one (does not start with `/`) is an
+//! error: Nix writes none, so it is a mistake that would otherwise drop a path unseen. Only
+//! objects that hold their nodes under `"graph"` (whose other keys are the attributes of the
+//! derivation, in a `.attrs.json`) or `"info"` (whose other keys are the wrapper's own fields)
+//! have other keys, and those are skipped.
+//!
 //! Hashes, signatures and other fields are not needed and are skipped whatever their type.
 //!
 //! Store paths are borrowed from the input text where they need no unescaping, and each distinct
@@ -35,6 +41,8 @@ pub struct Nodes<'a> {
     source: String,
     text: &'a [u8],
     names: Vec<Cow<'a, str>>,
+    /// For each name, the bytes of store directory joined to the base name the input wrote.
+    joined: Vec<u32>,
     nodes: Vec<RawNode<'a>>,
     refs: Vec<u32>,
     documents: u32,
@@ -77,6 +85,11 @@ impl<'a> Nodes<'a> {
     /// The full store path of a name number.
     pub fn name(&self, id: u32) -> &str {
         &self.names[id as usize]
+    }
+
+    /// A name as the input wrote it: a base name without the store directory joined to it.
+    pub fn written(&self, id: u32) -> &str {
+        &self.names[id as usize][self.joined[id as usize] as usize..]
     }
 
     /// The name numbers a node references, self-references included, when the input gives them.
@@ -125,9 +138,7 @@ impl<'a> Nodes<'a> {
 
     /// Where the JSON string holding a string borrowed from the input starts: its opening quote.
     fn offset_of(&self, part: &str) -> Option<usize> {
-        let start = self.text.as_ptr() as usize;
-        let at = part.as_ptr() as usize;
-        (at > start && at + part.len() <= start + self.text.len()).then(|| at - start - 1)
+        offset_in(self.text, part)
     }
 
     /// Appends a parsed document, renumbering its names after the ones already held.
@@ -141,7 +152,10 @@ impl<'a> Nodes<'a> {
             store_dir,
             ..
         } = document;
-        self.names.extend(resolve(raw_names, store_dir));
+        for (name, joined) in resolve(raw_names, store_dir) {
+            self.names.push(name);
+            self.joined.push(joined);
+        }
         self.refs.extend(raw_refs.iter().map(|&r| r + names));
         let document = self.documents;
         self.nodes.extend(nodes.into_iter().map(|node| RawNode {
@@ -152,6 +166,14 @@ impl<'a> Nodes<'a> {
         }));
         self.documents += 1;
     }
+}
+
+/// Where the JSON string holding `part`, a string borrowed from `text`, starts: its opening
+/// quote.
+fn offset_in(text: &[u8], part: &str) -> Option<usize> {
+    let start = text.as_ptr() as usize;
+    let at = part.as_ptr() as usize;
+    (at > start && at + part.len() <= start + text.len()).then(|| at - start - 1)
 }
 
 /// The first place `needle` occurs in `haystack`.
@@ -168,6 +190,7 @@ pub fn parse_nodes<'a>(source: &str, text: &'a [u8]) -> Result<Nodes<'a>> {
         source: source.to_string(),
         text,
         names: Vec::new(),
+        joined: Vec::new(),
         nodes: Vec::new(),
         refs: Vec::new(),
         documents: 0,
@@ -176,8 +199,20 @@ pub fn parse_nodes<'a>(source: &str, text: &'a [u8]) -> Result<Nodes<'a>> {
     let checked = std::str::from_utf8(text).map_err(|e| {
         shared::input::located(source, text, e.valid_up_to(), "expected UTF-8 text")
     })?;
-    for document in serde_json::Deserializer::from_str(checked).into_iter::<Document>() {
+    let mut documents = serde_json::Deserializer::from_str(checked).into_iter::<Document>();
+    while let Some(document) = documents.next() {
         let document = document.map_err(|e| shared::input::json_error(source, &e))?;
+        if let Some(key) = document.stray_key() {
+            let at = offset_in(text, key).unwrap_or(documents.byte_offset());
+            return Err(shared::input::located(
+                source,
+                text,
+                at,
+                format!(
+                    "{key:?}: expected a store path such as {DEFAULT_STORE_DIR}/<hash>-<name> as key of nix path-info JSON (or a \"graph\" of exportReferencesGraph)"
+                ),
+            ));
+        }
         nodes.append(document);
     }
     Ok(nodes)
@@ -227,6 +262,12 @@ struct Document<'a> {
     nodes: Vec<RawNode<'a>>,
     refs: Vec<u32>,
     store_dir: Option<Cow<'a, str>>,
+    /// The first key of an object that is neither a store path nor a field of a known shape.
+    stray: Option<Cow<'a, str>>,
+    /// True when the object holds its nodes under `"graph"` (an `exportReferencesGraph` file,
+    /// maybe a whole `.attrs.json`, whose other keys are the derivation's attributes) or
+    /// `"info"` (the versioned wrapper, whose other keys are its own fields).
+    nested: bool,
 }
 
 impl<'a> Document<'a> {
@@ -240,22 +281,29 @@ impl<'a> Document<'a> {
         self.lookup.insert(name, id);
         id
     }
+
+    /// A key that makes no sense where it is written: a key of an object keyed by store path
+    /// that is not a store path.
+    fn stray_key(&self) -> Option<&str> {
+        self.stray.as_deref().filter(|_| !self.nested)
+    }
 }
 
-/// Names as full store paths: base names joined to the store directory.
+/// Names as full store paths: base names joined to the store directory, with the bytes that
+/// joining added.
 fn resolve<'a>(
     names: Vec<Cow<'a, str>>,
     store_dir: Option<Cow<'a, str>>,
-) -> impl Iterator<Item = Cow<'a, str>> {
+) -> impl Iterator<Item = (Cow<'a, str>, u32)> {
     let dir = store_dir
         .unwrap_or(Cow::Borrowed(DEFAULT_STORE_DIR))
         .trim_end_matches('/')
         .to_string();
     names.into_iter().map(move |name| {
         if name.starts_with('/') {
-            name
+            (name, 0)
         } else {
-            Cow::Owned(format!("{dir}/{name}"))
+            (Cow::Owned(format!("{dir}/{name}")), dir.len() as u32 + 1)
         }
     })
 }
@@ -319,11 +367,18 @@ impl<'de> Visitor<'de> for DocumentVisitor<'_, 'de> {
         let document = self.0;
         while let Some(key) = map.next_key::<Text>()? {
             match key.0.as_ref() {
-                "graph" => map.next_value_seed(ListSeed(&mut *document))?,
-                "info" => map.next_value_seed(KeyedSeed(&mut *document))?,
+                "graph" => {
+                    document.nested = true;
+                    map.next_value_seed(ListSeed(&mut *document))?
+                }
+                "info" => {
+                    document.nested = true;
+                    map.next_value_seed(KeyedSeed(&mut *document))?
+                }
                 "storeDir" => document.store_dir = Some(map.next_value::<Text>()?.0),
                 "version" => check_version(map.next_value()?)?,
                 path if !path.starts_with('/') => {
+                    document.stray.get_or_insert(key.0);
                     map.next_value::<IgnoredAny>()?;
                 }
                 _ => map.next_value_seed(EntrySeed {

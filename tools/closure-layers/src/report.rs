@@ -9,7 +9,8 @@ use shared::table::Table;
 
 use crate::cli::OutputFormat;
 use crate::compare::{DiffRecord, ShareReport};
-use crate::fleet::{FleetLayer, FleetSummary};
+use crate::compare::{ShareImage, SharePair, ShareSummary};
+use crate::fleet::Fleet;
 use crate::graph::Graph;
 use crate::layering::Layering;
 
@@ -47,10 +48,10 @@ pub struct Summary {
     pub nar_size_bytes: u64,
     /// The bytes of the largest layer.
     pub largest_layer_bytes: u64,
-    /// `maxLayers`.
-    pub max_layers: usize,
-    /// Layers of the base image.
-    pub from_image_layers: usize,
+    /// `maxLayers`; `None` (null) for a pipeline, which ignores it as nixpkgs does.
+    pub max_layers: Option<usize>,
+    /// Layers of the base image; `None` (null) for a pipeline, which ignores them.
+    pub from_image_layers: Option<usize>,
     /// Layers available for store paths: `maxLayers - 1 - fromImageLayers`; `None` (null) for
     /// a pipeline, which ignores the budget as nixpkgs does.
     pub available_layers: Option<usize>,
@@ -71,7 +72,8 @@ pub fn layer_records<'a>(graph: &'a Graph, layering: &Layering) -> (Vec<LayerRec
             closure_size_bytes: layer.closure_size,
         })
         .collect();
-    let budget = layering.budget;
+    // Only a pipeline has no available layers: it ignores the whole budget.
+    let budget = layering.available_layers.map(|_| layering.budget);
     let summary = Summary {
         kind: "summary",
         algorithm: layering.strategy,
@@ -79,8 +81,8 @@ pub fn layer_records<'a>(graph: &'a Graph, layering: &Layering) -> (Vec<LayerRec
         path_count: records.iter().map(|r| r.path_count).sum(),
         nar_size_bytes: records.iter().map(|r| r.nar_size_bytes).sum(),
         largest_layer_bytes: records.iter().map(|r| r.nar_size_bytes).max().unwrap_or(0),
-        max_layers: budget.max_layers,
-        from_image_layers: budget.from_image_layers,
+        max_layers: budget.map(|b| b.max_layers),
+        from_image_layers: budget.map(|b| b.from_image_layers),
         available_layers: layering.available_layers,
     };
     (records, summary)
@@ -127,7 +129,7 @@ pub fn write_layering<W: Write>(
     Ok(())
 }
 
-/// Writes `diff` records in the chosen format (`nix` is JSON here: there are no layers to list).
+/// Writes `diff` records in the chosen format.
 pub fn write_diff<W: Write>(
     out: &mut RecordWriter<W>,
     format: OutputFormat,
@@ -162,7 +164,8 @@ pub fn write_diff<W: Write>(
     write_table(out, format, &t)
 }
 
-/// Writes a `share` report in the chosen format.
+/// Writes a `share` report in the chosen format: as tables, the images, the pairs and the
+/// totals, one after the other with an empty line between them.
 pub fn write_share<W: Write>(
     out: &mut RecordWriter<W>,
     format: OutputFormat,
@@ -178,6 +181,16 @@ pub fn write_share<W: Write>(
         out.write(&report.summary).context("writing records")?;
         return Ok(());
     }
+    let tables = [
+        share_images_table(&report.images),
+        share_pairs_table(&report.pairs),
+        share_totals_table(&report.summary),
+    ];
+    write_tables(out, format, &tables)
+}
+
+/// One row per image: what it costs alone and given the others.
+fn share_images_table(images: &[ShareImage]) -> Table {
     let mut t = Table::new([
         "image",
         "layers",
@@ -185,7 +198,7 @@ pub fn write_share<W: Write>(
         "pull_bytes_given_others",
         "unique_store_bytes",
     ]);
-    for i in &report.images {
+    for i in images {
         t.push([
             i.image.clone(),
             i.layers.to_string(),
@@ -194,25 +207,68 @@ pub fn write_share<W: Write>(
             i.unique_store_bytes.to_string(),
         ]);
     }
-    write_table(out, format, &t)
+    t
 }
 
-/// Writes the joint layering of `--fleet`: `nix` prints an object of `store_layers` per image.
+/// One row per pair of images: the layers and store bytes they share.
+fn share_pairs_table(pairs: &[SharePair]) -> Table {
+    let mut t = Table::new([
+        "a",
+        "b",
+        "shared_layers",
+        "shared_layer_bytes",
+        "shared_store_bytes",
+    ]);
+    for p in pairs {
+        t.push([
+            p.a.clone(),
+            p.b.clone(),
+            p.shared_layers.to_string(),
+            p.shared_layer_bytes.to_string(),
+            p.shared_store_bytes.to_string(),
+        ]);
+    }
+    t
+}
+
+/// The totals over all images, in one row.
+fn share_totals_table(summary: &ShareSummary) -> Table {
+    let mut t = Table::new([
+        "algorithm",
+        "images",
+        "layers_in_all",
+        "total_layer_bytes",
+        "distinct_layer_bytes",
+        "distinct_store_bytes",
+    ]);
+    t.push([
+        summary.algorithm.to_string(),
+        summary.images.to_string(),
+        summary.layers_in_all.to_string(),
+        summary.total_layer_bytes.to_string(),
+        summary.distinct_layer_bytes.to_string(),
+        summary.distinct_store_bytes.to_string(),
+    ]);
+    t
+}
+
+/// Writes the layering of `--fleet`: `nix` prints an object of `store_layers` per image; tables
+/// are the layers, then the totals.
 pub fn write_fleet<W: Write>(
     out: &mut RecordWriter<W>,
     format: OutputFormat,
-    images: &[Vec<FleetLayer>],
-    summary: &FleetSummary,
+    fleet: &Fleet,
 ) -> Result<()> {
     match format {
         OutputFormat::Json => {
-            for layer in images.iter().flatten() {
+            for layer in fleet.layers.iter().flatten() {
                 out.write(layer).context("writing records")?;
             }
-            out.write(summary).context("writing records")?;
+            out.write(&fleet.summary).context("writing records")?;
         }
         OutputFormat::Nix => {
-            let lists: std::collections::BTreeMap<&str, Vec<&Vec<String>>> = images
+            let lists: std::collections::BTreeMap<&str, Vec<&Vec<String>>> = fleet
+                .layers
                 .iter()
                 .filter_map(|layers| {
                     layers
@@ -222,27 +278,60 @@ pub fn write_fleet<W: Write>(
                 .collect();
             out.write(&lists).context("writing layers")?;
         }
-        table => {
-            let mut t = Table::new([
-                "image",
-                "index",
-                "paths",
-                "nar_size_bytes",
-                "images_with_layer",
-            ]);
-            for l in images.iter().flatten() {
-                t.push([
-                    l.image.clone(),
-                    l.index.to_string(),
-                    l.path_count.to_string(),
-                    l.nar_size_bytes.to_string(),
-                    l.images_with_layer.to_string(),
-                ]);
-            }
-            write_table(out, table, &t)?;
-        }
+        table => write_tables(
+            out,
+            table,
+            &[fleet_layers_table(fleet), fleet_totals_table(fleet)],
+        )?,
     }
     Ok(())
+}
+
+/// One row per layer of each image.
+fn fleet_layers_table(fleet: &Fleet) -> Table {
+    let mut t = Table::new([
+        "image",
+        "index",
+        "paths",
+        "nar_size_bytes",
+        "images_with_layer",
+        "layering",
+    ]);
+    for l in fleet.layers.iter().flatten() {
+        t.push([
+            l.image.clone(),
+            l.index.to_string(),
+            l.path_count.to_string(),
+            l.nar_size_bytes.to_string(),
+            l.images_with_layer.to_string(),
+            l.layering.to_string(),
+        ]);
+    }
+    t
+}
+
+/// The fleet's totals, in one row.
+fn fleet_totals_table(fleet: &Fleet) -> Table {
+    let s = &fleet.summary;
+    let mut t = Table::new([
+        "chosen",
+        "images_laid_out_alone",
+        "fleet_pull_bytes",
+        "joint_pull_bytes",
+        "per_image_pull_bytes",
+        "saved_bytes",
+        "distinct_store_bytes",
+    ]);
+    t.push([
+        s.chosen.to_string(),
+        s.images_laid_out_alone.to_string(),
+        s.fleet_pull_bytes.to_string(),
+        s.joint_pull_bytes.to_string(),
+        s.per_image_pull_bytes.to_string(),
+        s.saved_bytes.to_string(),
+        s.distinct_store_bytes.to_string(),
+    ]);
+    t
 }
 
 fn write_table<W: Write>(
@@ -250,9 +339,22 @@ fn write_table<W: Write>(
     format: OutputFormat,
     table: &Table,
 ) -> Result<()> {
+    write_tables(out, format, std::slice::from_ref(table))
+}
+
+/// Writes tables one after the other, an empty line between two.
+fn write_tables<W: Write>(
+    out: &mut RecordWriter<W>,
+    format: OutputFormat,
+    tables: &[Table],
+) -> Result<()> {
     if let Some(table_format) = format.table() {
-        out.write_text(&table.render(table_format))
-            .context("writing the table")?;
+        let text = tables
+            .iter()
+            .map(|t| t.render(table_format))
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.write_text(&text).context("writing the table")?;
     }
     Ok(())
 }

@@ -503,8 +503,13 @@ fn a_pipeline_ignores_the_layer_budget_as_nixpkgs_does() {
     let recs = records(&out);
     let summary = recs.last().unwrap();
     assert_eq!(summary["layer_count"], 11, "one layer per path");
-    assert_eq!(summary["available_layers"], Value::Null);
-    assert_eq!(summary["max_layers"], 1);
+    for ignored in ["max_layers", "from_image_layers", "available_layers"] {
+        assert_eq!(
+            summary[ignored],
+            Value::Null,
+            "a pipeline ignores {ignored}"
+        );
+    }
 }
 
 #[test]
@@ -742,4 +747,416 @@ fn fleet_shares_common_layers_and_reports_the_saving() {
         err.contains("--fleet: expected two or more GRAPH files"),
         "{err}"
     );
+}
+
+/// Runs the tool and returns stdout and stderr, asserting exit 0.
+fn run_ok_with_stderr(args: &[&str]) -> (Vec<u8>, String) {
+    let out = cargo_bin_cmd!("closure-layers")
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    (out.stdout, stderr)
+}
+
+/// A store path for node `i` of a generated graph.
+fn generated_path(i: usize) -> String {
+    format!("/nix/store/{i:0>32}-p{i}")
+}
+
+/// A small deterministic generator (a linear congruential one), so that a failure repeats.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+/// A random DAG (each node references some earlier ones), as `(size, references)` per node.
+fn random_dag(rng: &mut Lcg) -> Vec<(u64, Vec<usize>)> {
+    let n = 3 + rng.below(10);
+    (0..n)
+        .map(|i| {
+            // Few distinct sizes, so that ties in size and closure size are common.
+            let size = 1 + rng.below(8) as u64 * 125;
+            let refs = (0..i).filter(|_| rng.below(3) == 0).collect();
+            (size, refs)
+        })
+        .collect()
+}
+
+/// The closure of `roots` in a generated DAG, as an `exportReferencesGraph` file.
+fn image_file(dag: &[(u64, Vec<usize>)], roots: &[usize]) -> String {
+    let mut seen = vec![false; dag.len()];
+    let mut stack = roots.to_vec();
+    while let Some(i) = stack.pop() {
+        if !std::mem::replace(&mut seen[i], true) {
+            stack.extend(&dag[i].1);
+        }
+    }
+    let nodes: Vec<Value> = (0..dag.len())
+        .filter(|&i| seen[i])
+        .map(|i| {
+            let refs: Vec<String> = dag[i].1.iter().map(|&r| generated_path(r)).collect();
+            serde_json::json!({"path": generated_path(i), "narSize": dag[i].0, "references": refs})
+        })
+        .collect();
+    serde_json::json!({ "graph": nodes }).to_string()
+}
+
+/// Checks what a `--fleet` run promises: every image within its budget with each of its paths
+/// placed once, `images_with_layer` and the pulled bytes recomputed from the layers themselves,
+/// and a result never worse than each image laid out alone.
+fn check_fleet(files: &[(String, usize)], available: usize, recs: &[Value]) {
+    let (layers, summary) = recs.split_at(recs.len() - 1);
+    let summary = &summary[0];
+    let mut distinct: std::collections::HashMap<String, (u64, u64)> = Default::default();
+    for layer in layers {
+        let entry = distinct
+            .entry(layer["paths"].to_string())
+            .or_insert((layer["nar_size_bytes"].as_u64().unwrap(), 0));
+        entry.1 += 1;
+    }
+    for layer in layers {
+        let holders = distinct[&layer["paths"].to_string()].1;
+        assert_eq!(layer["images_with_layer"], holders, "{layer}");
+    }
+    for (file, paths) in files {
+        let image: Vec<&Value> = layers.iter().filter(|l| l["image"] == *file).collect();
+        assert!(image.len() <= available, "{file}: {} layers", image.len());
+        let placed: u64 = image
+            .iter()
+            .map(|l| l["path_count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(placed as usize, *paths, "{file}: every path placed once");
+    }
+    let fleet = summary["fleet_pull_bytes"].as_u64().unwrap();
+    assert_eq!(
+        fleet,
+        distinct.values().map(|v| v.0).sum::<u64>(),
+        "{summary}"
+    );
+    let per_image = summary["per_image_pull_bytes"].as_u64().unwrap();
+    let saved = summary["saved_bytes"].as_i64().unwrap();
+    assert!(saved >= 0, "{summary}");
+    assert_eq!(saved as u64, per_image - fleet, "{summary}");
+    assert!(
+        fleet <= summary["joint_pull_bytes"].as_u64().unwrap(),
+        "{summary}"
+    );
+    assert!(
+        fleet >= summary["distinct_store_bytes"].as_u64().unwrap(),
+        "{summary}"
+    );
+    let alone = layers.iter().filter(|l| l["layering"] != "joint").count();
+    let alone_images = files
+        .iter()
+        .filter(|(f, _)| {
+            layers
+                .iter()
+                .any(|l| l["image"] == *f && l["layering"] != "joint")
+        })
+        .count();
+    assert_eq!(summary["images_laid_out_alone"], alone_images, "{summary}");
+    let chosen = match alone_images {
+        0 => "joint",
+        n if n == files.len() => "per_image",
+        _ => "mixed",
+    };
+    assert_eq!(summary["chosen"], chosen, "{summary}: {alone} layers alone");
+}
+
+#[test]
+fn a_fleet_never_pulls_more_than_each_image_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Lcg(7);
+    let mut chosen: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut joint_worse = 0;
+    for fleet in 0..30 {
+        let dag = random_dag(&mut rng);
+        let images = 2 + rng.below(3);
+        let files: Vec<(String, usize)> = (0..images)
+            .map(|i| {
+                let roots: Vec<usize> = (0..1 + rng.below(3))
+                    .map(|_| rng.below(dag.len()))
+                    .collect();
+                let text = image_file(&dag, &roots);
+                let paths = json(text.as_bytes())["graph"].as_array().unwrap().len();
+                let file = dir.path().join(format!("f{fleet}-{i}.json"));
+                std::fs::write(&file, text).unwrap();
+                (file.to_str().unwrap().to_string(), paths)
+            })
+            .collect();
+        for max_layers in [3, 2, 4, 6, 100] {
+            for algorithm in ["auto", "popularity"] {
+                let budget = max_layers.to_string();
+                let mut args = vec!["--fleet", "-a", algorithm, "--max-layers", &budget];
+                args.extend(files.iter().map(|(f, _)| f.as_str()));
+                let recs = records(&run_ok(&args));
+                check_fleet(&files, max_layers - 1, &recs);
+                let summary = recs.last().unwrap();
+                *chosen
+                    .entry(summary["chosen"].as_str().unwrap().to_string())
+                    .or_default() += 1;
+                if summary["joint_pull_bytes"].as_u64() > summary["per_image_pull_bytes"].as_u64() {
+                    joint_worse += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        joint_worse > 0,
+        "some fleets where the joint layering alone is worse"
+    );
+    assert_eq!(chosen.len(), 3, "every kind of result: {chosen:?}");
+    assert_eq!(chosen.values().sum::<usize>(), 300);
+}
+
+/// Two images share a large pair of paths and all three a small library: with two layers per
+/// image, the joint layering splits the library off for the third image, where it lands in the
+/// private last layer of the other two and pulls more than each image laid out alone.
+#[test]
+fn a_worse_joint_layering_falls_back_to_the_per_image_layering() {
+    let dir = tempfile::tempdir().unwrap();
+    let dag: Vec<(u64, Vec<usize>)> = vec![
+        (561_875, vec![]),
+        (602_484, vec![]),
+        (998_671, vec![0, 1]),
+        (582_542, vec![]),
+        (564_807, vec![]),
+    ];
+    let files: Vec<(String, usize)> = [(&[2, 3][..], 4), (&[2, 4][..], 4), (&[0][..], 1)]
+        .iter()
+        .enumerate()
+        .map(|(i, (roots, paths))| {
+            let file = dir.path().join(format!("img{i}.json"));
+            std::fs::write(&file, image_file(&dag, roots)).unwrap();
+            (file.to_str().unwrap().to_string(), *paths)
+        })
+        .collect();
+    let mut args = vec!["--fleet", "--max-layers", "3"];
+    args.extend(files.iter().map(|(f, _)| f.as_str()));
+    let recs = records(&run_ok(&args));
+    check_fleet(&files, 2, &recs);
+    let summary = recs.last().unwrap();
+    assert!(
+        summary["joint_pull_bytes"].as_u64() > summary["per_image_pull_bytes"].as_u64(),
+        "{summary}"
+    );
+    assert_eq!(summary["chosen"], "per_image");
+    assert_eq!(summary["saved_bytes"], 0);
+    assert_eq!(summary["fleet_pull_bytes"], summary["per_image_pull_bytes"]);
+    // The result is each image's own auto layering, record for record.
+    for (file, _) in &files {
+        let alone = json(&run_ok(&["--max-layers", "3", "-o", "nix", file]));
+        let fleet: Vec<Value> = recs
+            .iter()
+            .filter(|r| r["image"] == file.as_str())
+            .map(|r| r["paths"].clone())
+            .collect();
+        assert_eq!(Value::Array(fleet), alone, "{file}");
+    }
+    let table = String::from_utf8(run_ok(&[&args[..], &["-o", "table"]].concat())).unwrap();
+    assert!(table.contains("\n\nchosen "), "{table}");
+    assert!(table.contains("per_image"), "{table}");
+}
+
+#[test]
+fn options_that_would_do_nothing_are_usage_errors() {
+    let (old, new) = (data("webapp-1.0.graph.json"), data("webapp-1.1.graph.json"));
+    let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+    for sub in ["diff", "share"] {
+        let err = run_err(&[sub, "-o", "nix", old, new], "");
+        assert!(
+            err.starts_with("closure-layers: error: --output nix lists the layers of a layering"),
+            "{err}"
+        );
+        assert!(err.contains(&format!("; {sub} prints records")), "{err}");
+    }
+    let pipeline = r#"[["popularity_contest"]]"#;
+    for args in [
+        &["--pipeline", pipeline, "-a", "auto", old][..],
+        &["-a", "popularity", "--pipeline", pipeline, old],
+        &[
+            "diff",
+            "--pipeline",
+            pipeline,
+            "--algorithm",
+            "auto",
+            old,
+            new,
+        ],
+        &["--fleet", "--pipeline", pipeline, "-a", "auto", old, new],
+    ] {
+        let err = run_err(args, "");
+        assert!(
+            err.contains("'--pipeline <JSON|FILE>' cannot be used with '--algorithm <ALGORITHM>'")
+                || err.contains(
+                    "'--algorithm <ALGORITHM>' cannot be used with '--pipeline <JSON|FILE>'"
+                ),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn diff_compares_only_the_algorithm_given() {
+    let (old, new) = (data("webapp-1.0.graph.json"), data("webapp-1.1.graph.json"));
+    let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let both = records(&run_ok(&["diff", old, new]));
+    for (algorithm, record) in [("auto", &both[0]), ("popularity", &both[1])] {
+        let only = records(&run_ok(&["diff", "-a", algorithm, old, new]));
+        assert_eq!(only, std::slice::from_ref(record), "{algorithm}");
+    }
+    let pipeline = records(&run_ok(&[
+        "diff",
+        "--pipeline",
+        r#"[["popularity_contest"]]"#,
+        old,
+        new,
+    ]));
+    let algorithms: Vec<&str> = pipeline
+        .iter()
+        .map(|r| r["algorithm"].as_str().unwrap())
+        .collect();
+    assert_eq!(algorithms, ["auto", "popularity", "pipeline"]);
+}
+
+#[test]
+fn an_exclude_that_is_not_in_the_graph_is_warned_about() {
+    let file = data("worker.graph.json");
+    let file = file.to_str().unwrap();
+    let plain = run_ok(&["-o", "nix", file]);
+    for path in ["foo", "/nix/store/00000000000000000000000000000000-absent"] {
+        let (out, stderr) =
+            run_ok_with_stderr(&["--exclude", path, "--exclude", path, "-o", "nix", file]);
+        assert_eq!(
+            json(&out),
+            json(&plain),
+            "the rest is laid out as without it"
+        );
+        assert_eq!(
+            stderr,
+            format!("closure-layers: warning: --exclude {path}: not a path of the graph\n")
+        );
+    }
+    let graph = json(read("worker.graph.json").as_bytes());
+    let present = graph["graph"][0]["path"].as_str().unwrap();
+    let (_, stderr) = run_ok_with_stderr(&["--exclude", present, file]);
+    assert_eq!(stderr, "", "a path of the graph is excluded quietly");
+    let (old, new) = (data("webapp-1.0.graph.json"), data("webapp-1.1.graph.json"));
+    let (_, stderr) = run_ok_with_stderr(&[
+        "diff",
+        "--exclude",
+        "foo",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        stderr,
+        "closure-layers: warning: --exclude foo: not a path of any graph\n"
+    );
+}
+
+#[test]
+fn share_tables_show_pairs_and_totals() {
+    let files: Vec<String> = [
+        "webapp-1.0.graph.json",
+        "webapp-1.1.graph.json",
+        "worker.graph.json",
+    ]
+    .iter()
+    .map(|f| data(f).to_str().unwrap().to_string())
+    .collect();
+    let mut args = vec!["share"];
+    args.extend(files.iter().map(String::as_str));
+    let recs = records(&run_ok(&args));
+    let summary = recs.last().unwrap();
+    let totals = [
+        summary["algorithm"].as_str().unwrap().to_string(),
+        summary["images"].to_string(),
+        summary["layers_in_all"].to_string(),
+        summary["total_layer_bytes"].to_string(),
+        summary["distinct_layer_bytes"].to_string(),
+        summary["distinct_store_bytes"].to_string(),
+    ];
+    let csv = String::from_utf8(run_ok(&[&args[..], &["-o", "csv"]].concat())).unwrap();
+    let sections: Vec<&str> = csv.split("\n\n").collect();
+    assert_eq!(sections.len(), 3, "{csv}");
+    assert!(sections[0].starts_with("image,layers,"), "{csv}");
+    assert!(sections[1].starts_with("a,b,shared_layers,shared_layer_bytes,shared_store_bytes\n"));
+    assert_eq!(sections[1].lines().count(), 4, "a header and three pairs");
+    for pair in recs.iter().filter(|r| r["type"] == "share_pair") {
+        let row = format!(
+            "{},{},{},{},{}",
+            pair["a"].as_str().unwrap(),
+            pair["b"].as_str().unwrap(),
+            pair["shared_layers"],
+            pair["shared_layer_bytes"],
+            pair["shared_store_bytes"]
+        );
+        assert!(sections[1].lines().any(|l| l == row), "{row} in {csv}");
+    }
+    assert_eq!(
+        sections[2],
+        format!(
+            "algorithm,images,layers_in_all,total_layer_bytes,distinct_layer_bytes,distinct_store_bytes\n{}\n",
+            totals.join(",")
+        )
+    );
+    for format in ["table", "markdown"] {
+        let text = String::from_utf8(run_ok(&[&args[..], &["-o", format]].concat())).unwrap();
+        assert_eq!(text.split("\n\n").count(), 3, "{text}");
+        assert!(text.contains("shared_layer_bytes"), "{text}");
+        assert!(text.contains("distinct_layer_bytes"), "{text}");
+        assert!(
+            text.contains(&summary["distinct_layer_bytes"].to_string()),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn keys_and_paths_that_are_not_store_paths_are_located_errors() {
+    let a = "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-a";
+    let keyed = format!(
+        "{{\"{a}\": {{\"narSize\": 1, \"references\": []}},\n \"foo\": {{\"narSize\": 1, \"references\": []}}}}"
+    );
+    let err = run_err(&[], &keyed);
+    assert_eq!(
+        err.trim_end(),
+        "closure-layers: error: <stdin>:2:2: \"foo\": expected a store path such as /nix/store/<hash>-<name> as key of nix path-info JSON (or a \"graph\" of exportReferencesGraph)"
+    );
+    let err = run_err(
+        &[],
+        r#"[{"path": "notastorepath", "narSize": 1, "references": []}]"#,
+    );
+    assert_eq!(
+        err.trim_end(),
+        "closure-layers: error: <stdin>:1:3: \"notastorepath\": expected a store path such as /nix/store/<hash>-<name>"
+    );
+    // Other keys beside "graph" are the attributes of an exportReferencesGraph `.attrs.json`,
+    // and beside "info" the fields of the versioned wrapper.
+    let node = format!(r#"{{"path": "{a}", "narSize": 1, "references": []}}"#);
+    let attrs = format!(r#"{{"builder": "/bin/sh", "env": {{"narSize": 1}}, "graph": [{node}]}}"#);
+    let wrapper = r#"{"version": 2, "storeDir": "/nix/store", "info": {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-a": {"narSize": 1, "references": []}}, "extra": {}}"#;
+    for input in [attrs.as_str(), wrapper] {
+        let out = cargo_bin_cmd!("closure-layers")
+            .args(["-o", "nix"])
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(json(&out.stdout), serde_json::json!([[a]]), "{input}");
+    }
 }
