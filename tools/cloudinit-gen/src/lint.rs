@@ -8,6 +8,7 @@ mod keys;
 mod multipart;
 mod network;
 mod shell;
+mod tabs;
 mod yaml11;
 
 use std::path::Path;
@@ -261,10 +262,11 @@ fn script(sink: &mut Sink<'_>, body: &str) {
     }
 }
 
-/// Parses YAML, reporting an error with its line and column under `check`.
+/// Parses YAML, reporting an error with its line and column under `check`; a tab that
+/// cloud-init's reader (PyYAML) refuses is such an error too, since it drops the document.
 fn parse_yaml(sink: &mut Sink<'_>, check: &'static str, text: &str) -> Option<Value> {
-    match serde_yaml_ng::from_str::<Value>(text) {
-        Ok(value) => Some(value),
+    let value = match serde_yaml_ng::from_str::<Value>(text) {
+        Ok(value) => value,
         Err(err) => {
             let at = err
                 .location()
@@ -273,9 +275,18 @@ fn parse_yaml(sink: &mut Sink<'_>, check: &'static str, text: &str) -> Option<Va
             let message = err.to_string();
             let first = message.lines().next().unwrap_or_default();
             sink.add(check, Severity::Error, format!("{at}invalid YAML: {first}"));
-            None
+            return None;
         }
+    };
+    if let Some((line, column)) = tabs::first_refused(text) {
+        sink.add(
+            check,
+            Severity::Error,
+            format!("{line}:{column}: invalid YAML to cloud-init's reader (PyYAML): a tab outside quotes, block text and comments; the whole document is dropped"),
+        );
+        return None;
     }
+    Some(value)
 }
 
 /// An unquoted MAC of digits and colons is a base-60 integer to cloud-init's YAML 1.1 reader.
@@ -444,6 +455,12 @@ mod tests {
         assert_eq!(
             checks(&[("user-data", "#cloud-config\nusers:\n\t- a\n"), META]),
             ["yaml_invalid"]
+        );
+        assert_eq!(
+            messages("#cloud-config\nusers: [default]\nruncmd:\n  - echo\tb\n"),
+            [
+                "yaml_invalid: 4:9: invalid YAML to cloud-init's reader (PyYAML): a tab outside quotes, block text and comments; the whole document is dropped"
+            ]
         );
         assert_eq!(
             checks(&[("user-data", "#cloud-config\nusers: [{name: a}]\n"), META]),

@@ -1821,3 +1821,21 @@ fn routes_go_to_the_subnet_that_reaches_their_gateway() {
         );
     }
 }
+
+#[test]
+fn lint_flags_tabs_that_cloud_init_refuses() {
+    let dir = seed_dir("#cloud-config\nusers: [default]\nruncmd:\n  - echo\tb\n");
+    assert_eq!(lint_checks(dir.path()), ["yaml_invalid"]);
+    let quoted = seed_dir("#cloud-config\nusers: [default]\nruncmd:\n  - \"echo\tb\" # x\t\n");
+    assert!(lint_checks(quoted.path()).is_empty());
+    if !have("cloud-init", &["--version"]) {
+        return;
+    }
+    let schema = Command::new("cloud-init")
+        .args(["schema", "--config-file"])
+        .arg(dir.path().join("user-data"))
+        .output()
+        .unwrap();
+    assert!(!schema.status.success(), "cloud-init schema accepted it");
+    schema_valid(&quoted.path().join("user-data"));
+}
