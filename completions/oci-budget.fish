@@ -24,13 +24,13 @@ function __fish_oci_budget_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c oci-budget -n "__fish_oci_budget_needs_command" -l baseline -d 'A state (`tofu show -json`) of what exists now, for the usage before the run when the plan has no `prior_state`, or to compare a state or listing against' -r -F
+complete -c oci-budget -n "__fish_oci_budget_needs_command" -l baseline -d 'A state (`tofu show -json`) of what exists now. With a plan it stands in for the plan\'s `prior_state`: its resources that the plan does not list (all but the targets of a `-target` plan) still count. With states or listings, they are compared against it' -r -F
 complete -c oci-budget -n "__fish_oci_budget_needs_command" -l as-of -d 'Apply the limits in force on this day (YYYY-MM-DD); default: today (UTC)' -r
 complete -c oci-budget -n "__fish_oci_budget_needs_command" -l limits -d 'Read the limits and prices from this file instead of the embedded data (same schema, `oci-budget-limits/v1`)' -r -F
 complete -c oci-budget -n "__fish_oci_budget_needs_command" -l hours-per-month -d 'Hours in the month A1 usage is counted for (744 is a 31-day month, the worst case)' -r
 complete -c oci-budget -n "__fish_oci_budget_needs_command" -l account -d 'The kind of tenancy: `free` (Always Free only) or `paid` (pay-as-you-go or trial)' -r -f -a "free\t'An Always Free tenancy (no trial credits, not upgraded)'
 paid\t'A paid (pay-as-you-go) or trial tenancy, which keeps the Always Free allowances'"
-complete -c oci-budget -n "__fish_oci_budget_needs_command" -l home-region -d 'The tenancy\'s home region (`eu-frankfurt-1`): resources elsewhere are billed' -r
+complete -c oci-budget -n "__fish_oci_budget_needs_command" -l home-region -d 'The tenancy\'s home region, as an identifier (`eu-frankfurt-1`) or a region key (`FRA`): resources elsewhere are billed. Resources name their region by identifier, key or availability domain (`Uocm:US-ASHBURN-AD-1`); one not recognised makes the answer unknown' -r
 complete -c oci-budget -n "__fish_oci_budget_needs_command" -l chdir -d 'The directory OpenTofu ran in (as its -chdir): an object uploaded from a file (`source = "path"`) is sized by reading that file, relative paths from here; default: the current directory' -r -F
 complete -c oci-budget -n "__fish_oci_budget_needs_command" -s o -l output -d 'Output format: JSON Lines records, or a table for people' -r -f -a "json\t'JSON Lines, one record per line (the default, whatever stdout is)'
 table\t'Aligned columns, for a terminal'
@@ -47,7 +47,7 @@ complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -l limits -d
 complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -l hours-per-month -d 'Hours in the month A1 usage is counted for (744 is a 31-day month, the worst case)' -r
 complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -l account -d 'The kind of tenancy: `free` (Always Free only) or `paid` (pay-as-you-go or trial)' -r -f -a "free\t'An Always Free tenancy (no trial credits, not upgraded)'
 paid\t'A paid (pay-as-you-go) or trial tenancy, which keeps the Always Free allowances'"
-complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -l home-region -d 'The tenancy\'s home region (`eu-frankfurt-1`): resources elsewhere are billed' -r
+complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -l home-region -d 'The tenancy\'s home region, as an identifier (`eu-frankfurt-1`) or a region key (`FRA`): resources elsewhere are billed. Resources name their region by identifier, key or availability domain (`Uocm:US-ASHBURN-AD-1`); one not recognised makes the answer unknown' -r
 complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -l chdir -d 'The directory OpenTofu ran in (as its -chdir): an object uploaded from a file (`source = "path"`) is sized by reading that file, relative paths from here; default: the current directory' -r -F
 complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -s o -l output -d 'Output format: JSON Lines records, or a table for people' -r -f -a "json\t'JSON Lines, one record per line (the default, whatever stdout is)'
 table\t'Aligned columns, for a terminal'

@@ -12,6 +12,8 @@ use crate::change::{Action, Attr, Change, Step};
 use crate::date::Date;
 use crate::finding::{Finding, Kind, Status};
 use crate::limits::{Account, Limit, LimitsData, Over};
+use crate::region::Region;
+use crate::report::number;
 use crate::rules::{ObjectSize, Rules, object_size};
 use crate::usage::{Amount, Usage, add_into, combine};
 
@@ -142,12 +144,14 @@ struct Totals {
     users: BTreeMap<String, BTreeSet<String>>,
 }
 
-/// Judges `changes`; `baseline` (a state given apart) replaces the usage before the run.
+/// Judges `changes`; `transitions` says whether they tell what existed before the run (a
+/// plan, or a state or listing paired with a baseline), so that lines show a baseline and a
+/// peak.
 pub fn judge(
     data: &LimitsData,
     settings: &Settings,
     changes: &[Change],
-    baseline: Option<&[Change]>,
+    transitions: bool,
     mut findings: Vec<Finding>,
 ) -> Budget {
     let rules = Rules::new(data, settings.hours_per_month)
@@ -164,10 +168,7 @@ pub fn judge(
         totals.add(change, &usage);
         resources.push(record);
     }
-    if let Some(baseline) = baseline {
-        totals.before = baseline_totals(&rules, baseline, settings);
-    }
-    let has_before = baseline.is_some() || changes.iter().any(|c| c.action != Action::NoOp);
+    let has_before = transitions || changes.iter().any(|c| c.action != Action::NoOp);
     let lines: Vec<BudgetLine> = limits
         .iter()
         .map(|limit| {
@@ -181,6 +182,7 @@ pub fn judge(
         })
         .collect();
     findings.extend(peak_findings(&lines, &limits));
+    findings.extend(unjudged_findings(data, settings, &limits, &totals));
     findings.extend(duplicate_findings(&resources));
     Budget {
         lines,
@@ -236,7 +238,7 @@ fn judge_change(
             .map(|(id, a)| (id.clone(), a.value))
             .collect(),
         exact: shown.amounts.values().all(|a| a.exact),
-        region: shown.region.clone(),
+        region: shown.region.as_ref().map(|r| r.name().to_string()),
     };
     if change.after.is_some() {
         findings.extend(shown.findings.iter().cloned());
@@ -305,7 +307,8 @@ struct ChangeUsage {
 }
 
 /// The amounts of a side, or none when the resource is outside the home region (then it
-/// is billed, which `findings` records for the side after the run).
+/// is billed, which `findings` records for the side after the run). A region that is not
+/// recognised keeps its amounts and makes the answer unknown: it is not guessed to be outside.
 fn outside_home(
     usage: Option<Usage>,
     change: &Change,
@@ -319,23 +322,44 @@ fn outside_home(
     let (Some(home), Some(region)) = (&settings.home_region, &usage.region) else {
         return usage.amounts;
     };
-    if home.eq_ignore_ascii_case(region) || usage.amounts.is_empty() {
+    if usage.amounts.is_empty() {
         return usage.amounts;
     }
-    if let Some(findings) = findings {
-        let cost = list_cost(&usage.amounts, limits, settings.hours_per_month);
-        let message =
-            format!("in {region}, outside the home region {home}: Always Free does not cover it");
-        let finding = Finding::new(
-            Kind::OutsideHomeRegion,
-            Status::Over,
-            &change.address,
-            &change.source,
-            message,
-        );
-        findings.push(finding.with_cost(cost));
+    match region {
+        Region::Known(name) if name == home => usage.amounts,
+        Region::Known(name) => {
+            if let Some(findings) = findings {
+                let cost = list_cost(&usage.amounts, limits, settings.hours_per_month);
+                let message = format!(
+                    "in {name}, outside the home region {home}: Always Free does not cover it"
+                );
+                let finding = Finding::new(
+                    Kind::OutsideHomeRegion,
+                    Status::Over,
+                    &change.address,
+                    &change.source,
+                    message,
+                );
+                findings.push(finding.with_cost(cost));
+            }
+            BTreeMap::new()
+        }
+        Region::Unrecognised(name) => {
+            if let Some(findings) = findings {
+                let message = format!(
+                    "region {name:?} is not a region identifier or a known region key: whether it is in the home region {home} is unknown (counted as if it were)"
+                );
+                findings.push(Finding::new(
+                    Kind::UnknownRegion,
+                    Status::Unknown,
+                    &change.address,
+                    &change.source,
+                    message,
+                ));
+            }
+            usage.amounts
+        }
     }
-    BTreeMap::new()
 }
 
 /// What amounts cost at list price, when every billed one has a price: a count whose cost
@@ -360,28 +384,6 @@ fn list_cost(
             }
         })
         .sum()
-}
-
-fn baseline_totals(
-    rules: &Rules<'_>,
-    baseline: &[Change],
-    settings: &Settings,
-) -> BTreeMap<String, Amount> {
-    let mut totals = BTreeMap::new();
-    for change in baseline {
-        let Some(side) = change.after.as_ref() else {
-            continue;
-        };
-        let Some(usage) = rules.usage(&change.resource_type, &change.address, &change.source, side)
-        else {
-            continue;
-        };
-        let outside = matches!((&settings.home_region, &usage.region), (Some(h), Some(r)) if !h.eq_ignore_ascii_case(r));
-        if !outside {
-            add_into(&mut totals, &usage.amounts);
-        }
-    }
-    totals
 }
 
 impl Totals {
@@ -494,6 +496,84 @@ fn duplicate_findings(resources: &[ResourceRecord]) -> Vec<Finding> {
     findings
 }
 
+/// Usage of a limit without an edition in force on the day (A1 before May 2021) or missing
+/// from the limits data: it cannot be judged, so it is unknown rather than dropped.
+fn unjudged_findings(
+    data: &LimitsData,
+    settings: &Settings,
+    limits: &[&Limit],
+    totals: &Totals,
+) -> Vec<Finding> {
+    let unjudged = totals.after.iter().filter(|(id, amount)| {
+        (amount.value > 0.0 || !amount.exact) && !limits.iter().any(|l| &l.id == *id)
+    });
+    unjudged
+        .filter_map(|(id, amount)| {
+            let (why, unit) = why_unjudged(data, settings, id)?;
+            let users: Vec<&str> = totals
+                .users
+                .get(id)
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect();
+            let at_least = if amount.exact { "" } else { "at least " };
+            let quantity = format!("{at_least}{} {unit}", number(amount.value));
+            let message = format!(
+                "{id}: {why}; {} used by {} cannot be judged",
+                quantity.trim_end(),
+                users.join(", ")
+            );
+            Some(Finding::general(
+                Kind::LimitNotInForce,
+                Status::Unknown,
+                "",
+                message,
+            ))
+        })
+        .collect()
+}
+
+/// Why the usage of limit `id` has no edition to be judged by, and its unit; `None` when
+/// every edition is for the other kind of account (per-tier Object Storage for a free
+/// tenancy), which is not a question.
+fn why_unjudged<'a>(
+    data: &'a LimitsData,
+    settings: &Settings,
+    id: &str,
+) -> Option<(String, &'a str)> {
+    let editions: Vec<&Limit> = data.limits.iter().filter(|l| l.id == id).collect();
+    let mut applying: Vec<&Limit> = editions
+        .iter()
+        .copied()
+        .filter(|l| l.applies_to(settings.account))
+        .collect();
+    let Some(first) = applying.first() else {
+        return editions
+            .is_empty()
+            .then(|| ("the limits data has no such limit".to_string(), ""));
+    };
+    let unit = first.unit.as_str();
+    applying.sort_by_key(|l| l.effective_from.clone());
+    let spans: Vec<String> = applying.iter().map(|l| edition_span(l)).collect();
+    let why = format!(
+        "no edition of the limit is in force on {} (editions: {})",
+        settings.as_of,
+        spans.join("; ")
+    );
+    Some((why, unit))
+}
+
+/// When an edition is in force, for messages.
+fn edition_span(limit: &Limit) -> String {
+    match (&limit.effective_from, &limit.effective_to) {
+        (Some(from), Some(to)) => format!("{from} to {to}"),
+        (Some(from), None) => format!("from {from}"),
+        (None, Some(to)) => format!("until {to}"),
+        (None, None) => "always".to_string(),
+    }
+}
+
 /// The verdict of an amount against an allowance: at the limit is within.
 pub fn status_of(used: Amount, limit: f64) -> LineStatus {
     if used.value > limit + EPSILON {
@@ -538,15 +618,7 @@ fn peak_findings(lines: &[BudgetLine], limits: &[&Limit]) -> Vec<Finding> {
             "{}: {peak} {} during the apply, over the limit of {}; {consequence}",
             line.id, line.unit, line.limit
         );
-        findings.push(Finding {
-            record_type: "finding",
-            kind: Kind::PeakOverLimit,
-            status,
-            address: None,
-            source: String::new(),
-            message,
-            cost_usd: None,
-        });
+        findings.push(Finding::general(Kind::PeakOverLimit, status, "", message));
     }
     findings
 }
@@ -607,7 +679,7 @@ mod tests {
             ),
             volume("oci_core_volume.b", Action::NoOp, Some("50"), Some("50")),
         ];
-        let budget = judge(&data, &settings(), &changes, None, Vec::new());
+        let budget = judge(&data, &settings(), &changes, false, Vec::new());
         let block = line(&budget, "block.total_gb");
         assert_eq!(
             (block.used, block.baseline, block.peak),
@@ -631,7 +703,7 @@ mod tests {
             volume("b", Action::Create, None, Some("100")),
             volume("c", Action::Update, Some("100"), Some("150")),
         ];
-        let budget = judge(&data, &settings(), &changes, None, Vec::new());
+        let budget = judge(&data, &settings(), &changes, false, Vec::new());
         let block = line(&budget, "block.total_gb");
         assert_eq!(
             (block.used, block.baseline, block.peak),
@@ -661,7 +733,7 @@ mod tests {
             counted("c", mysql),
             counted("d", mysql),
         ];
-        let budget = judge(&data, &settings(), &changes, None, Vec::new());
+        let budget = judge(&data, &settings(), &changes, false, Vec::new());
         let nlb = line(&budget, "net.nlb");
         assert_eq!(
             (nlb.status, nlb.over, nlb.cost_usd),
@@ -677,7 +749,7 @@ mod tests {
     #[test]
     fn usage_over_time_is_reported_as_not_assessed() {
         let data = LimitsData::embedded().unwrap();
-        let budget = judge(&data, &settings(), &[], None, Vec::new());
+        let budget = judge(&data, &settings(), &[], false, Vec::new());
         for id in ["object.requests", "net.outbound_transfer_gb"] {
             let line = line(&budget, id);
             assert_eq!(
@@ -705,7 +777,7 @@ mod tests {
             before: Some(Side::known(values)),
             after: None,
         };
-        let budget = judge(&data, &settings(), &[change], None, Vec::new());
+        let budget = judge(&data, &settings(), &[change], false, Vec::new());
         assert_eq!(line(&budget, "block.total_gb").used, Some(60.0));
         assert_eq!(line(&budget, "micro.instances").used, Some(0.0));
         assert!(
@@ -722,7 +794,7 @@ mod tests {
         let mut again = volume("a", Action::NoOp, Some("50"), Some("50"));
         again.source = "state.json".into();
         let changes = [volume("a", Action::NoOp, Some("50"), Some("50")), again];
-        let budget = judge(&data, &settings(), &changes, None, Vec::new());
+        let budget = judge(&data, &settings(), &changes, false, Vec::new());
         let duplicates: Vec<&Finding> = budget
             .findings
             .iter()
@@ -733,12 +805,129 @@ mod tests {
     }
 
     #[test]
-    fn a_separate_baseline_replaces_the_before_totals() {
+    fn transitions_show_a_baseline_even_when_nothing_changes() {
         let data = LimitsData::embedded().unwrap();
-        let changes = [volume("a", Action::NoOp, Some("120"), Some("120"))];
-        let baseline = [volume("a", Action::NoOp, Some("80"), Some("80"))];
-        let budget = judge(&data, &settings(), &changes, Some(&baseline), Vec::new());
-        assert_eq!(line(&budget, "block.total_gb").baseline, Some(80.0));
+        let changes = [volume("a", Action::NoOp, Some("80"), Some("80"))];
+        let budget = judge(&data, &settings(), &changes, true, Vec::new());
+        let block = line(&budget, "block.total_gb");
+        assert_eq!((block.baseline, block.peak), (Some(80.0), Some(80.0)));
+        let budget = judge(&data, &settings(), &changes, false, Vec::new());
+        assert_eq!(line(&budget, "block.total_gb").baseline, None);
+    }
+
+    fn a1_instance(address: &str, values: Value) -> Change {
+        let mut values = values;
+        values["shape"] = json!("VM.Standard.A1.Flex");
+        values["shape_config"] = json!([{"ocpus": 2, "memory_in_gbs": 12}]);
+        values["source_details"] = json!([{"source_type": "bootVolume"}]);
+        Change::existing(address.into(), "oci_core_instance", "l.json", values)
+    }
+
+    #[test]
+    fn usage_of_a_limit_without_an_edition_on_the_day_is_unknown() {
+        let data = LimitsData::embedded().unwrap();
+        let settings = Settings {
+            as_of: "2021-01-01".parse().unwrap(),
+            ..settings()
+        };
+        let budget = judge(
+            &data,
+            &settings,
+            &[a1_instance("a", json!({}))],
+            false,
+            Vec::new(),
+        );
+        assert!(budget.lines.iter().all(|l| !l.id.starts_with("a1.")));
+        let unjudged: Vec<&Finding> = budget
+            .findings
+            .iter()
+            .filter(|f| f.kind == Kind::LimitNotInForce)
+            .collect();
+        assert_eq!(unjudged.len(), 3, "{unjudged:?}");
+        assert!(unjudged.iter().all(|f| f.status == Status::Unknown));
+        let ocpu = unjudged
+            .iter()
+            .find(|f| f.message.starts_with("a1.ocpu_hours:"))
+            .unwrap();
+        assert!(
+            ocpu.message.contains("2021-01-01")
+                && ocpu
+                    .message
+                    .contains("(editions: 2021-05-25 to 2026-06-14; from 2026-06-15)")
+                && ocpu.message.contains("1488 OCPU-hours/month used by a"),
+            "{}",
+            ocpu.message
+        );
+    }
+
+    #[test]
+    fn limits_of_the_other_kind_of_account_are_not_in_question() {
+        let data = LimitsData::embedded().unwrap();
+        let object = Change::existing(
+            "o".into(),
+            "oci_objectstorage_object",
+            "s.json",
+            json!({"content_length": "1073741824"}),
+        );
+        let budget = judge(&data, &settings(), &[object], false, Vec::new());
+        assert!(
+            budget
+                .findings
+                .iter()
+                .all(|f| f.kind != Kind::LimitNotInForce),
+            "object.standard_gb is a paid-account limit"
+        );
+        let mut trimmed = data.clone();
+        trimmed.limits.retain(|l| l.id != "object.storage_gb");
+        let budget = judge(&trimmed, &settings(), &[], false, Vec::new());
+        assert!(budget.findings.is_empty());
+        let object = Change::existing(
+            "o".into(),
+            "oci_objectstorage_object",
+            "s.json",
+            json!({"content_length": "1073741824"}),
+        );
+        let budget = judge(&trimmed, &settings(), &[object], false, Vec::new());
+        let finding = &budget.findings[0];
+        assert_eq!(finding.kind, Kind::LimitNotInForce);
+        assert_eq!(
+            finding.message,
+            "object.storage_gb: the limits data has no such limit; 1 used by o cannot be judged"
+        );
+    }
+
+    #[test]
+    fn region_keys_and_domains_are_the_home_region_and_unknown_keys_are_unknown() {
+        let data = LimitsData::embedded().unwrap();
+        let settings = Settings {
+            home_region: Some("us-ashburn-1".into()),
+            ..settings()
+        };
+        let changes = [
+            a1_instance("by-key", json!({"region": "iad"})),
+            a1_instance(
+                "by-domain",
+                json!({"availability_domain": "Uocm:US-ASHBURN-AD-1"}),
+            ),
+        ];
+        let budget = judge(&data, &settings, &changes, false, Vec::new());
+        assert_eq!(line(&budget, "a1.instances").used, Some(2.0));
+        assert!(budget.findings.is_empty(), "{:?}", budget.findings);
+        let far = [a1_instance(
+            "far",
+            json!({"availability_domain": "Uocm:PHX-AD-1"}),
+        )];
+        let budget = judge(&data, &settings, &far, false, Vec::new());
+        assert_eq!(budget.findings[0].kind, Kind::OutsideHomeRegion);
+        let odd = [a1_instance("odd", json!({"region": "zzz"}))];
+        let budget = judge(&data, &settings, &odd, false, Vec::new());
+        assert_eq!(line(&budget, "a1.instances").used, Some(1.0));
+        let finding = &budget.findings[0];
+        assert_eq!(
+            (finding.kind, finding.status),
+            (Kind::UnknownRegion, Status::Unknown)
+        );
+        assert!(finding.message.contains("\"zzz\""), "{}", finding.message);
     }
 
     #[test]
@@ -759,7 +948,7 @@ mod tests {
             home_region: Some("eu-frankfurt-1".into()),
             ..settings()
         };
-        let budget = judge(&data, &settings, &[change], None, Vec::new());
+        let budget = judge(&data, &settings, &[change], false, Vec::new());
         assert_eq!(line(&budget, "a1.instances").used, Some(0.0));
         let finding = budget
             .findings
@@ -782,7 +971,7 @@ mod tests {
             home_region: Some("eu-frankfurt-1".into()),
             ..settings()
         };
-        let budget = judge(&data, &settings, &[change], None, Vec::new());
+        let budget = judge(&data, &settings, &[change], false, Vec::new());
         assert_eq!(line(&budget, "block.total_gb").used, Some(0.0));
         let finding = budget
             .findings

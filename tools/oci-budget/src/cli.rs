@@ -9,23 +9,29 @@ use shared::manual::{Example, Manual};
 
 use crate::date::Date;
 use crate::limits::Account;
+use crate::region::{self, Region};
 
 /// Check OpenTofu/Terraform plans and states, `oci` CLI listings and `qcow-size` image records
 /// against the OCI Always Free limits in force on a day, before `tofu apply`.
 ///
-/// Inputs are JSON, recognised by their shape and freely mixed: plans (`tofu show -json
-/// plan.out`), states (`tofu show -json`), `oci` CLI listings (`{"data": [...]}`) and
-/// `qcow-size` records. The output is one `budget_line` record per limit (usage, allowance,
-/// headroom, status, baseline and peak during the apply, overage cost at list price), one
-/// `resource` record per OCI resource, `finding` records for what the lines cannot say (paid
-/// shapes with their cost, unknown resource types, sizes unknown until apply, failed `check`
-/// blocks) and a `summary`. Limits and prices are dated data: the edition in force on
-/// `--as-of` applies (A1 was halved on 2026-06-15). A value unknown until apply is counted by
-/// its lower bound and makes the answer unknown, which fails the run unless `--allow-unknown`
-/// is given. An excess that costs nothing (a second network load balancer) is over at a cost
-/// of 0; one without a known list price has a null cost, and the summary's `costs_unknown`
-/// names it. Limits on usage over time (Object Storage requests, outbound transfer) are lines
-/// with the status `not_assessed`: no plan, state or listing shows them.
+/// Inputs are JSON, recognised by their shape and freely mixed: plans (`tofu show -json plan.out`),
+/// states (`tofu show -json`), `oci` CLI listings (`{"data": [...]}`) and `qcow-size` records. The
+/// output is one `budget_line` record per limit (usage, allowance, headroom, status, baseline and
+/// peak during the apply, overage cost at list price), one `resource` record per OCI resource,
+/// `finding` records for what the lines cannot say (paid shapes with their cost, unknown resource
+/// types, sizes unknown until apply, failed `check` blocks) and a `summary`. A plan is judged with
+/// everything its `prior_state` (or `--baseline`) holds that it does not list, so a `-target` plan
+/// counts the rest of the stack. Limits and prices are dated data: the edition in force on
+/// `--as-of` applies (A1 was halved on 2026-06-15). A value unknown until apply is counted by its
+/// lower bound and makes the answer unknown, which fails the run unless `--allow-unknown` is given;
+/// so do usage of a limit with no edition on that day, a plan that is not complete, a `check` block
+/// whose result is unknown and a region that is not recognised. A plan that errored, an input with
+/// nothing in it and a record of another kind are errors. An excess that costs nothing (a second
+/// network load balancer) is over at a cost of 0; one without a known list price has a null cost,
+/// and the summary's `costs_unknown` names it. Limits on usage over time (Object Storage requests,
+/// outbound transfer) are lines with the status `not_assessed`: no plan, state or listing shows
+/// them. `--output table` and `markdown` print the lines, the findings and a summary sentence;
+/// `--output csv` prints every record as a row, its `type` first.
 #[derive(Debug, Parser)]
 #[command(name = "oci-budget", version, args_conflicts_with_subcommands = true)]
 pub struct Cli {
@@ -34,8 +40,9 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Input files; `-` or none reads standard input. Use `./diff` for a file named `diff`.
     pub inputs: Vec<PathBuf>,
-    /// A state (`tofu show -json`) of what exists now, for the usage before the run when the
-    /// plan has no `prior_state`, or to compare a state or listing against.
+    /// A state (`tofu show -json`) of what exists now. With a plan it stands in for the plan's
+    /// `prior_state`: its resources that the plan does not list (all but the targets of a
+    /// `-target` plan) still count. With states or listings, they are compared against it.
     #[arg(long, value_name = "STATE")]
     pub baseline: Option<PathBuf>,
     /// How to judge.
@@ -81,8 +88,11 @@ pub struct JudgeArgs {
     /// The kind of tenancy: `free` (Always Free only) or `paid` (pay-as-you-go or trial).
     #[arg(long, value_enum, default_value_t = Account::Free)]
     pub account: Account,
-    /// The tenancy's home region (`eu-frankfurt-1`): resources elsewhere are billed.
-    #[arg(long, value_name = "REGION")]
+    /// The tenancy's home region, as an identifier (`eu-frankfurt-1`) or a region key (`FRA`):
+    /// resources elsewhere are billed. Resources name their region by identifier, key or
+    /// availability domain (`Uocm:US-ASHBURN-AD-1`); one not recognised makes the answer
+    /// unknown.
+    #[arg(long, value_name = "REGION", value_parser = parse_home_region)]
     pub home_region: Option<String>,
     /// The directory OpenTofu ran in (as its -chdir): an object uploaded from a file
     /// (`source = "path"`) is sized by reading that file, relative paths from here; default:
@@ -99,6 +109,15 @@ fn parse_hours(text: &str) -> Result<f64, String> {
         Ok(hours) if (1.0..=744.0).contains(&hours) => Ok(hours),
         _ => Err(format!(
             "{text:?}: expected hours per month between 1 and 744"
+        )),
+    }
+}
+
+fn parse_home_region(text: &str) -> Result<String, String> {
+    match region::parse(text) {
+        Region::Known(identifier) => Ok(identifier),
+        Region::Unrecognised(_) => Err(format!(
+            "{text:?}: expected a region identifier such as eu-frankfurt-1 or a known region key such as FRA"
         )),
     }
 }
@@ -150,11 +169,11 @@ pub const MANUAL: Manual = Manual {
         ),
         (
             1,
-            "over a limit, billed, a failed check, or unknown until apply",
+            "over a limit, billed, a failed check, or unknown (until apply, or by the data)",
         ),
         (
             2,
-            "the tool could not answer: bad usage, unreadable or invalid input or limits file",
+            "the tool could not answer: bad usage, an empty, unreadable or invalid input or limits file, a plan that errored",
         ),
     ],
     environment: &[],
@@ -180,5 +199,15 @@ mod tests {
         assert!(parse_hours("745").is_err());
         assert!(parse_hours("0").is_err());
         assert!(parse_hours("x").is_err());
+    }
+
+    #[test]
+    fn home_regions_are_identifiers_or_known_keys() {
+        assert_eq!(parse_home_region("IAD"), Ok("us-ashburn-1".to_string()));
+        assert_eq!(
+            parse_home_region("EU-Frankfurt-1"),
+            Ok("eu-frankfurt-1".to_string())
+        );
+        assert!(parse_home_region("zzz").is_err());
     }
 }

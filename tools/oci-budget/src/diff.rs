@@ -282,7 +282,7 @@ mod tests {
                 )
             })
             .collect();
-        judge(&data, &settings, &changes, None, Vec::new())
+        judge(&data, &settings, &changes, false, Vec::new())
     }
 
     #[test]

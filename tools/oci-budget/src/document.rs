@@ -1,6 +1,8 @@
 //! Reading inputs: every JSON value of every source, recognised by its shape (plan, state,
 //! `oci` CLI listing, `qcow-size` record), with errors located at the value they are about.
 
+use std::collections::BTreeSet;
+
 use anyhow::{Result, bail};
 use serde_json::{Map, Value};
 use shared::input::{Located, Source, json_values_located, located};
@@ -23,21 +25,32 @@ pub enum Shape {
     ImageRecord,
 }
 
+/// What one plan says about the resources it does not list.
+#[derive(Debug, Default)]
+pub struct PlanScope {
+    /// Every address the plan lists, with the previous address of a moved resource.
+    pub listed: BTreeSet<String>,
+    /// The resources of its `prior_state`, when it has one.
+    pub prior: Option<Vec<Change>>,
+}
+
 /// Everything read from the inputs.
 #[derive(Debug, Default)]
 pub struct Inputs {
     /// Every resource, in input order.
     pub changes: Vec<Change>,
-    /// Findings made while reading (failed checks).
+    /// Findings made while reading (checks that did not pass, incomplete plans).
     pub findings: Vec<Finding>,
     /// The shapes seen, in input order.
     pub shapes: Vec<Shape>,
+    /// One per plan read, in input order.
+    pub plans: Vec<PlanScope>,
 }
 
 impl Inputs {
     /// True when an input told what existed before the run (a plan).
     pub fn has_transitions(&self) -> bool {
-        self.shapes.contains(&Shape::Plan)
+        !self.plans.is_empty()
     }
 }
 
@@ -51,11 +64,17 @@ pub fn read_sources(sources: &[Source]) -> Result<Inputs> {
     Ok(inputs)
 }
 
-/// Reads every JSON value of one source's bytes into `inputs`.
+/// Reads every JSON value of one source's bytes into `inputs`; a source without any (an empty
+/// file, nothing on standard input) is refused rather than judged as using nothing.
 pub fn read_bytes(name: &str, bytes: &[u8], inputs: &mut Inputs) -> Result<()> {
+    let mut values = 0;
     for item in json_values_located::<Value>(name, bytes) {
         let Located { start, value, .. } = item?;
         read_value(value, name, inputs).map_err(|e| located(name, bytes, start, e))?;
+        values += 1;
+    }
+    if values == 0 {
+        bail!("{name}: no plan, state, oci CLI listing or qcow-size image record");
     }
     Ok(())
 }
@@ -74,13 +93,19 @@ fn read_value(value: Value, name: &str, inputs: &mut Inputs) -> Result<()> {
         Shape::State => read_state(object, name)?,
         Shape::Listing => Parsed {
             changes: listing::read_listing(&object["data"], name)?,
-            findings: Vec::new(),
+            ..Parsed::default()
         },
         Shape::ImageRecord => Parsed {
-            changes: image::read_record(&object, name)?.into_iter().collect(),
-            findings: Vec::new(),
+            changes: vec![image::read_record(&object, name)?],
+            ..Parsed::default()
         },
     };
+    if shape == Shape::Plan {
+        inputs.plans.push(PlanScope {
+            listed: parsed.listed,
+            prior: parsed.prior,
+        });
+    }
     inputs.changes.extend(parsed.changes);
     inputs.findings.extend(parsed.findings);
     inputs.shapes.push(shape);
@@ -101,7 +126,7 @@ fn shape_of(object: &Map<String, Value>) -> Result<Shape> {
     if object.contains_key("data") {
         return Ok(Shape::Listing);
     }
-    if object.get("type").is_some_and(Value::is_string) {
+    if object.contains_key("type") {
         return Ok(Shape::ImageRecord);
     }
     bail!(
@@ -153,6 +178,38 @@ mod tests {
         assert!(err.starts_with("in.json:1:1: expected a plan"), "{err}");
         let err = read("{\"hello\":1}").unwrap_err().to_string();
         assert!(err.contains("expected a plan or state"), "{err}");
+    }
+
+    #[test]
+    fn empty_sources_and_foreign_records_are_refused() {
+        for empty in ["", " \n\t\n"] {
+            let err = read(empty).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                "in.json: no plan, state, oci CLI listing or qcow-size image record"
+            );
+        }
+        let err = read("{\"data\":[]}\n {\"type\":\"layer\"}")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "in.json:2:2: \"type\": expected \"image\" (a qcow-size record), found \"layer\""
+        );
+        let err = read("{\"type\":5}").unwrap_err().to_string();
+        assert!(err.ends_with("found 5"), "{err}");
+    }
+
+    #[test]
+    fn plans_keep_their_scope() {
+        let inputs = read(concat!(
+            "{\"format_version\":\"1.2\",\"resource_changes\":[],",
+            "\"prior_state\":{\"format_version\":\"1.0\",\"values\":{\"root_module\":{}}}}\n",
+            "{\"format_version\":\"1.0\",\"values\":{\"root_module\":{}}}"
+        ))
+        .unwrap();
+        assert_eq!(inputs.plans.len(), 1);
+        assert_eq!(inputs.plans[0].prior.as_deref(), Some(&[][..]));
     }
 
     #[test]

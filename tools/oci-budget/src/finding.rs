@@ -1,5 +1,5 @@
 //! Findings: what the budget lines cannot say by themselves (a resource type not known to be
-//! free, a paid shape, a size unknown until apply, a failed `check` block).
+//! free, a paid shape, a size unknown until apply, a failed `check` block, an incomplete plan).
 
 use serde::Serialize;
 
@@ -42,10 +42,19 @@ pub enum Kind {
     PreservedBootVolume,
     /// A resource outside the home region, billed at list price.
     OutsideHomeRegion,
+    /// A resource whose region is neither an identifier nor a known region key, so whether it
+    /// is in the home region cannot be told.
+    UnknownRegion,
+    /// Usage of a limit with no edition in force on the day (or none in the limits data).
+    LimitNotInForce,
+    /// A plan that is not complete (`"complete": false`): it defers changes to a later run.
+    IncompletePlan,
     /// Usage during the apply exceeds a limit that the end state keeps.
     PeakOverLimit,
     /// A failed OpenTofu/Terraform `check` block.
     CheckFailed,
+    /// A `check` block whose result is unknown until apply.
+    CheckUnknown,
     /// An item of an `oci` CLI listing of a kind the tool does not read.
     UnrecognisedListingItem,
     /// The same address in two inputs (a plan and a state of the same stack): counted twice.
@@ -91,6 +100,19 @@ impl Finding {
             source: source.to_string(),
             message: message.into(),
             cost_usd: None,
+        }
+    }
+
+    /// A finding about the run or a limit rather than one resource.
+    pub fn general(
+        kind: Kind,
+        status: Status,
+        source: &str,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            address: None,
+            ..Finding::new(kind, status, "", source, message)
         }
     }
 

@@ -9,11 +9,13 @@ use crate::change::{Action, Change, Side};
 /// The resource type of an image record.
 pub const QCOW_IMAGE: &str = "qcow_image";
 
-/// Reads a `{"type": "image", …}` record as a resource to be created; other record types of
-/// the same stream (a summary) carry no usage and give `None`.
-pub fn read_record(record: &Map<String, Value>, source: &str) -> Result<Option<Change>> {
-    if record.get("type").and_then(Value::as_str) != Some("image") {
-        return Ok(None);
+/// Reads a `{"type": "image", …}` record as a resource to be created; a record of another
+/// type (another tool's output) is refused rather than taken to use nothing.
+pub fn read_record(record: &Map<String, Value>, source: &str) -> Result<Change> {
+    match record.get("type") {
+        Some(Value::String(kind)) if kind == "image" => {}
+        Some(other) => bail!("\"type\": expected \"image\" (a qcow-size record), found {other}"),
+        None => bail!("expected \"type\": \"image\" (a qcow-size record)"),
     }
     let path = record
         .get("path")
@@ -29,14 +31,14 @@ pub fn read_record(record: &Map<String, Value>, source: &str) -> Result<Option<C
         bail!("format: expected \"qcow2\" or \"raw\", found {format:?}");
     }
     let values = json!({"path": path, "format": format, "file_size_bytes": file_size, "virtual_size_bytes": virtual_size});
-    Ok(Some(Change {
+    Ok(Change {
         address: format!("image:{path}"),
         resource_type: QCOW_IMAGE.to_string(),
         source: source.to_string(),
         action: Action::Create,
         before: None,
         after: Some(Side::known(values)),
-    }))
+    })
 }
 
 fn byte_field(record: &Map<String, Value>, key: &str) -> Result<u64> {
@@ -60,17 +62,17 @@ mod tests {
             json!({"type": "image", "path": "talos.qcow2", "format": "qcow2",
             "virtual_size_bytes": 10737418240u64, "file_size_bytes": 104857600, "extra": 1}),
         );
-        let change = read_record(&rec, "-").unwrap().unwrap();
+        let change = read_record(&rec, "-").unwrap();
         assert_eq!(change.action, Action::Create);
         assert_eq!(change.address, "image:talos.qcow2");
         assert_eq!(
             change.after.unwrap().values["file_size_bytes"],
             json!(104857600)
         );
-        assert!(
-            read_record(&record(json!({"type": "summary"})), "-")
-                .unwrap()
-                .is_none()
+        let err = read_record(&record(json!({"type": "layer"})), "-").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "\"type\": expected \"image\" (a qcow-size record), found \"layer\""
         );
     }
 

@@ -12,10 +12,12 @@ pub mod image;
 pub mod limits;
 pub mod listing;
 pub mod plan;
+pub mod region;
 pub mod report;
 pub mod rules;
 pub mod usage;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -27,7 +29,7 @@ use crate::budget::{Budget, Settings};
 use crate::change::{Action, Change};
 use crate::cli::{Cli, Command, JudgeArgs};
 use crate::date::Date;
-use crate::document::{Inputs, read_sources};
+use crate::document::{Inputs, PlanScope, read_sources};
 use crate::limits::LimitsData;
 
 /// Runs `oci-budget` with parsed arguments.
@@ -51,28 +53,57 @@ fn run_budget(cli: &Cli) -> Result<Exit> {
     Ok(summary.status.exit(cli.judge.allow_unknown))
 }
 
-/// Judges what was read; a separate baseline either replaces a plan's usage before the run,
-/// or is paired by address with states and listings to make the transitions.
+/// Judges what was read. Plans keep what existed before them and they do not list (from
+/// their `prior_state`, or from a separate baseline in its place); without plans, a separate
+/// baseline is paired by address with states and listings to make the transitions.
 pub fn judge_inputs(
     data: &LimitsData,
     settings: &Settings,
     inputs: Inputs,
     baseline: Option<Vec<Change>>,
 ) -> Budget {
+    let transitions = inputs.has_transitions() || baseline.is_some();
+    let Inputs {
+        changes,
+        findings,
+        plans,
+        ..
+    } = inputs;
+    let changes = match baseline {
+        Some(baseline) if plans.is_empty() => pair_with_baseline(changes, baseline),
+        baseline => with_unlisted(changes, plans, baseline),
+    };
+    budget::judge(data, settings, &changes, transitions, findings)
+}
+
+/// The changes plus every resource that existed before a plan and that it does not list: a
+/// `-target` plan lists only what it targets, and the rest stays. What existed is the plan's
+/// `prior_state`, or the baseline, which stands in for every plan's and is added once.
+fn with_unlisted(
+    mut changes: Vec<Change>,
+    plans: Vec<PlanScope>,
+    baseline: Option<Vec<Change>>,
+) -> Vec<Change> {
+    let unlisted = |prior: Vec<Change>, listed: &BTreeSet<String>| {
+        prior
+            .into_iter()
+            .filter(|c| !listed.contains(&c.address))
+            .collect::<Vec<Change>>()
+    };
     match baseline {
-        Some(baseline) if inputs.has_transitions() => budget::judge(
-            data,
-            settings,
-            &inputs.changes,
-            Some(&baseline),
-            inputs.findings,
-        ),
         Some(baseline) => {
-            let changes = pair_with_baseline(inputs.changes, baseline);
-            budget::judge(data, settings, &changes, None, inputs.findings)
+            let listed: BTreeSet<String> = plans.into_iter().flat_map(|p| p.listed).collect();
+            changes.extend(unlisted(baseline, &listed));
         }
-        None => budget::judge(data, settings, &inputs.changes, None, inputs.findings),
+        None => {
+            for plan in plans {
+                if let Some(prior) = plan.prior {
+                    changes.extend(unlisted(prior, &plan.listed));
+                }
+            }
+        }
     }
+    changes
 }
 
 /// The limits data: `--limits FILE` or the embedded data.
@@ -93,7 +124,7 @@ pub fn settings(args: &JudgeArgs) -> Settings {
         as_of: args.as_of.unwrap_or_else(Date::today),
         account: args.account,
         hours_per_month: args.hours_per_month,
-        home_region: args.home_region.as_ref().map(|r| r.to_ascii_lowercase()),
+        home_region: args.home_region.clone(),
         source_dir: args.chdir.clone().unwrap_or_else(|| PathBuf::from(".")),
     }
 }
@@ -149,6 +180,43 @@ mod tests {
             "s.json",
             json!({"size_in_gbs": size}),
         )
+    }
+
+    fn addresses(changes: &[Change]) -> Vec<(&str, &str)> {
+        changes
+            .iter()
+            .map(|c| (c.address.as_str(), c.source.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn plans_keep_what_existed_and_they_do_not_list() {
+        let planned = || vec![existing("b", "60")];
+        let scope = |prior: Option<Vec<Change>>| PlanScope {
+            listed: BTreeSet::from(["b".to_string(), "moved_from".to_string()]),
+            prior,
+        };
+        let prior = vec![
+            existing("a", "50"),
+            existing("b", "40"),
+            existing("moved_from", "10"),
+        ];
+        let kept = with_unlisted(planned(), vec![scope(Some(prior.clone()))], None);
+        assert_eq!(addresses(&kept), [("b", "s.json"), ("a", "s.json")]);
+        let mut baseline = vec![existing("c", "70"), existing("b", "40")];
+        baseline[0].source = "base.json".into();
+        let kept = with_unlisted(
+            planned(),
+            vec![scope(Some(prior)), scope(None)],
+            Some(baseline),
+        );
+        assert_eq!(
+            addresses(&kept),
+            [("b", "s.json"), ("c", "base.json")],
+            "the baseline stands in for prior_state, once for all plans"
+        );
+        let kept = with_unlisted(planned(), vec![scope(None)], None);
+        assert_eq!(addresses(&kept), [("b", "s.json")]);
     }
 
     #[test]

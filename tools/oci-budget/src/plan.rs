@@ -1,5 +1,8 @@
 //! OpenTofu/Terraform JSON (`tofu show -json`): plans with `resource_changes` (or only
-//! `planned_values`), states with nested `child_modules`, and failed `check` blocks.
+//! `planned_values`) and their `prior_state`, states with nested `child_modules`, and `check`
+//! blocks that fail or are unknown.
+
+use std::collections::BTreeSet;
 
 use anyhow::{Result, anyhow, bail};
 use serde_json::{Map, Value};
@@ -7,13 +10,19 @@ use serde_json::{Map, Value};
 use crate::change::{Action, Change, Side};
 use crate::finding::{Finding, Kind, Status};
 
-/// The resources and check failures one plan or state holds.
+/// The resources and findings one plan or state holds.
 #[derive(Debug, Default)]
 pub struct Parsed {
     /// Every managed resource and what the run does to it.
     pub changes: Vec<Change>,
-    /// Failed `check` blocks.
+    /// Failed or unknown `check` blocks, and an incomplete plan.
     pub findings: Vec<Finding>,
+    /// For a plan: the resources of its `prior_state`, when it has one (a plan made against an
+    /// empty state has none).
+    pub prior: Option<Vec<Change>>,
+    /// For a plan: every resource address it lists, with the previous address of a moved
+    /// resource. A `-target` plan lists only what it targets.
+    pub listed: BTreeSet<String>,
 }
 
 /// Checks `format_version`: any 1.x is read (unknown keys are ignored); another major is refused.
@@ -30,14 +39,23 @@ pub fn check_format_version(doc: &Map<String, Value>) -> Result<()> {
     Ok(())
 }
 
-/// Reads a plan: its `resource_changes` when present, otherwise its `planned_values`, plus its
-/// failed checks.
+/// Reads a plan: its `resource_changes` when present, otherwise its `planned_values`, its
+/// `prior_state`, and the findings its checks and completeness raise. A plan that errored is
+/// refused: its values are not what apply would do.
 pub fn read_plan(mut doc: Map<String, Value>, source: &str) -> Result<Parsed> {
     check_format_version(&doc)?;
+    if doc.get("errored") == Some(&Value::Bool(true)) {
+        bail!(
+            "errored: the plan failed (\"errored\": true), so its values are not what apply would do"
+        );
+    }
     let mut parsed = Parsed::default();
     match doc.remove("resource_changes") {
         Some(Value::Array(items)) => {
             for (i, item) in items.into_iter().enumerate() {
+                if let Some(previous) = item.get("previous_address").and_then(Value::as_str) {
+                    parsed.listed.insert(previous.to_string());
+                }
                 let change = resource_change(item, source)
                     .map_err(|e| anyhow!("resource_changes[{i}]: {e}"))?;
                 parsed.changes.extend(change);
@@ -53,10 +71,40 @@ pub fn read_plan(mut doc: Map<String, Value>, source: &str) -> Result<Parsed> {
             kind_of(&other)
         ),
     }
+    parsed
+        .listed
+        .extend(parsed.changes.iter().map(|c| c.address.clone()));
+    parsed.prior = prior_state(doc.remove("prior_state"), source)?;
+    parsed.findings.extend(incomplete(&doc, source));
     if let Some(checks) = doc.get("checks") {
-        parsed.findings = failed_checks(checks, source)?;
+        parsed.findings.extend(unpassed_checks(checks, source)?);
     }
     Ok(parsed)
+}
+
+/// The finding of a plan that is not complete (`"complete": false`): it defers changes, so
+/// it does not show all that apply will do.
+fn incomplete(doc: &Map<String, Value>, source: &str) -> Option<Finding> {
+    (doc.get("complete") == Some(&Value::Bool(false))).then(|| {
+        Finding::general(
+            Kind::IncompletePlan,
+            Status::Unknown,
+            source,
+            "complete: false: the plan defers some changes to a later plan and apply, so it does not show everything apply will do",
+        )
+    })
+}
+
+/// The resources of a plan's `prior_state` (a state document), when it has one.
+fn prior_state(value: Option<Value>, source: &str) -> Result<Option<Vec<Change>>> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(state)) => {
+            let parsed = read_state(state, source).map_err(|e| anyhow!("prior_state: {e}"))?;
+            Ok(Some(parsed.changes))
+        }
+        Some(other) => bail!("prior_state: expected an object, found {}", kind_of(&other)),
+    }
 }
 
 /// Reads a state: every managed resource in `values.root_module` and its child modules.
@@ -103,7 +151,10 @@ fn walk_module(module: Value, path: &str, source: &str, out: &mut Vec<Change>) -
         if !is_managed(&object, &at)? {
             continue;
         }
-        let address = string_field(&object, "address", &at)?.to_string();
+        let mut address = string_field(&object, "address", &at)?.to_string();
+        if let Some(deposed) = object.get("deposed_key").and_then(Value::as_str) {
+            address = deposed_address(&address, deposed);
+        }
         let resource_type = string_field(&object, "type", &at)?.to_string();
         let values = object.remove("values").unwrap_or(Value::Null);
         out.push(Change::existing(address, &resource_type, source, values));
@@ -137,7 +188,7 @@ fn resource_change(item: Value, source: &str) -> Result<Option<Change>> {
     };
     let action = action.map_err(|e| anyhow!("change.actions: {e}"))?;
     if let Some(deposed) = object.get("deposed").and_then(Value::as_str) {
-        address = format!("{address} (deposed {deposed})");
+        address = deposed_address(&address, deposed);
     }
     let before = side(change.remove("before"), None);
     let after = side(change.remove("after"), change.remove("after_unknown"));
@@ -156,6 +207,12 @@ fn resource_change(item: Value, source: &str) -> Result<Option<Change>> {
     }))
 }
 
+/// The address of a deposed object (one a `create_before_destroy` replacement left behind), as
+/// both a plan's `deposed` and a state's `deposed_key` name it.
+fn deposed_address(address: &str, key: &str) -> String {
+    format!("{address} (deposed {key})")
+}
+
 fn side(values: Option<Value>, unknown: Option<Value>) -> Option<Side> {
     let values = values.filter(|v| !v.is_null())?;
     Some(Side {
@@ -164,8 +221,10 @@ fn side(values: Option<Value>, unknown: Option<Value>) -> Option<Side> {
     })
 }
 
-/// Failed or errored `check` blocks (and resource postconditions reported with them).
-fn failed_checks(checks: &Value, source: &str) -> Result<Vec<Finding>> {
+/// `check` blocks (and resource conditions reported with them) that did not pass: failed or
+/// errored ones fail the run; unknown ones (their condition depends on values unknown until
+/// apply, or the status is missing) make it unknown.
+fn unpassed_checks(checks: &Value, source: &str) -> Result<Vec<Finding>> {
     let Some(items) = checks.as_array() else {
         bail!("checks: expected an array, found {}", kind_of(checks));
     };
@@ -175,16 +234,18 @@ fn failed_checks(checks: &Value, source: &str) -> Result<Vec<Finding>> {
             .get("status")
             .and_then(Value::as_str)
             .unwrap_or("unknown");
-        if status != "fail" && status != "error" {
-            continue;
-        }
+        let (kind, verdict) = match status {
+            "pass" => continue,
+            "fail" | "error" => (Kind::CheckFailed, Status::Failed),
+            _ => (Kind::CheckUnknown, Status::Unknown),
+        };
         let address = check
             .pointer("/address/to_display")
             .and_then(Value::as_str)
             .unwrap_or("check");
         findings.push(Finding::new(
-            Kind::CheckFailed,
-            Status::Failed,
+            kind,
+            verdict,
             address,
             source,
             check_message(check, status),
@@ -355,6 +416,95 @@ mod tests {
     }
 
     #[test]
+    fn prior_state_and_listed_addresses_are_kept() {
+        let doc = object(json!({
+            "format_version": "1.2",
+            "resource_changes": [
+                {"address": "oci_core_instance.b", "previous_address": "oci_core_instance.old_b",
+                 "mode": "managed", "type": "oci_core_instance",
+                 "change": {"actions": ["no-op"], "before": {"shape": "x"}, "after": {"shape": "x"}}},
+                {"address": "oci_core_volume.v", "mode": "managed", "type": "oci_core_volume", "deposed": "abcd",
+                 "change": {"actions": ["delete"], "before": {"size_in_gbs": "60"}, "after": null}}
+            ],
+            "prior_state": {"format_version": "1.0", "values": {"root_module": {"resources": [
+                instance("oci_core_instance.a"),
+                instance("oci_core_instance.old_b"),
+                {"address": "oci_core_volume.v", "mode": "managed", "type": "oci_core_volume",
+                 "deposed_key": "abcd", "values": {"size_in_gbs": "60"}},
+                {"address": "data.oci_x.y", "mode": "data", "type": "oci_x", "values": {}}
+            ]}}}
+        }));
+        let parsed = read_plan(doc, "p.json").unwrap();
+        let listed: Vec<&str> = parsed.listed.iter().map(String::as_str).collect();
+        assert_eq!(
+            listed,
+            [
+                "oci_core_instance.b",
+                "oci_core_instance.old_b",
+                "oci_core_volume.v (deposed abcd)"
+            ]
+        );
+        let prior: Vec<String> = parsed
+            .prior
+            .unwrap()
+            .into_iter()
+            .map(|c| c.address)
+            .collect();
+        assert_eq!(
+            prior,
+            [
+                "oci_core_instance.a",
+                "oci_core_instance.old_b",
+                "oci_core_volume.v (deposed abcd)"
+            ]
+        );
+        let empty = object(json!({"format_version": "1.2", "resource_changes": []}));
+        assert!(read_plan(empty, "p.json").unwrap().prior.is_none());
+    }
+
+    #[test]
+    fn errored_plans_are_refused_and_incomplete_ones_are_unknown() {
+        let errored =
+            object(json!({"format_version": "1.2", "resource_changes": [], "errored": true}));
+        let err = read_plan(errored, "p.json").unwrap_err().to_string();
+        assert!(err.starts_with("errored: the plan failed"), "{err}");
+        let incomplete = object(
+            json!({"format_version": "1.2", "resource_changes": [], "complete": false, "errored": false}),
+        );
+        let findings = read_plan(incomplete, "p.json").unwrap().findings;
+        assert_eq!(
+            (
+                findings[0].kind,
+                findings[0].status,
+                findings[0].address.as_deref()
+            ),
+            (Kind::IncompletePlan, Status::Unknown, None)
+        );
+    }
+
+    #[test]
+    fn unknown_checks_are_findings() {
+        let doc = object(
+            json!({"format_version": "1.2", "resource_changes": [], "checks": [
+                {"address": {"kind": "check", "to_display": "check.later"}, "status": "unknown"},
+                {"address": {"kind": "check", "to_display": "check.bare"}}
+            ]}),
+        );
+        let findings = read_plan(doc, "p.json").unwrap().findings;
+        let found: Vec<(Kind, Status, Option<&str>)> = findings
+            .iter()
+            .map(|f| (f.kind, f.status, f.address.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Kind::CheckUnknown, Status::Unknown, Some("check.later")),
+                (Kind::CheckUnknown, Status::Unknown, Some("check.bare"))
+            ]
+        );
+    }
+
+    #[test]
     fn malformed_plans_say_what_was_expected() {
         let cases = [
             (json!({"format_version": "2.0"}), "unsupported version"),
@@ -383,6 +533,14 @@ mod tests {
             (
                 json!({"format_version": "1.2", "checks": 3}),
                 "checks: expected an array",
+            ),
+            (
+                json!({"format_version": "1.2", "prior_state": []}),
+                "prior_state: expected an object",
+            ),
+            (
+                json!({"format_version": "1.2", "prior_state": {"format_version": "3.0"}}),
+                "prior_state: format_version: unsupported version",
             ),
         ];
         for (doc, expected) in cases {

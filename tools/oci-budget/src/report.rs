@@ -190,9 +190,7 @@ pub fn write(
             out.write(summary)?;
         }
         Some(TableFormat::Csv) => {
-            let mut table = lines_table(&budget.lines);
-            table.push(total_row(summary));
-            out.write_text(&table.render(TableFormat::Csv))?
+            out.write_text(&csv_table(budget, summary).render(TableFormat::Csv))?
         }
         Some(format) => out.write_text(&human_report(budget, summary, format))?,
     }
@@ -219,18 +217,93 @@ fn human_report(budget: &Budget, summary: &Summary, format: TableFormat) -> Stri
     text
 }
 
-/// The last row of the CSV: the verdict and the monthly cost (`>=` when a price is unknown).
-fn total_row(summary: &Summary) -> [String; 9] {
+/// The CSV columns: a record's `type` first, then the columns of the budget lines, then
+/// those that only findings and the summary fill.
+const CSV_COLUMNS: [&str; 12] = [
+    "type",
+    "id",
+    "used",
+    "allowance",
+    "unit",
+    "headroom",
+    "status",
+    "baseline",
+    "peak",
+    "cost_usd",
+    "address",
+    "message",
+];
+
+/// The CSV: one row per record, as in JSON Lines. Budget lines fill their columns; a finding
+/// puts its kind in `id`, its status, cost, address and message; the summary its verdict, the
+/// monthly cost (`>=` when a price is unknown) and the summary sentence.
+fn csv_table(budget: &Budget, summary: &Summary) -> Table {
+    let mut table = Table::new(CSV_COLUMNS);
+    let none = String::new;
+    for line in &budget.lines {
+        let [
+            id,
+            used,
+            limit,
+            unit,
+            headroom,
+            status,
+            baseline,
+            peak,
+            cost,
+        ] = line_row(line);
+        table.push([
+            "budget_line".to_string(),
+            id,
+            used,
+            limit,
+            unit,
+            headroom,
+            status,
+            baseline,
+            peak,
+            cost,
+            none(),
+            none(),
+        ]);
+    }
+    for finding in &budget.findings {
+        let [kind, status, address, message, cost] = finding_row(finding);
+        table.push([
+            "finding".to_string(),
+            kind,
+            none(),
+            none(),
+            none(),
+            none(),
+            status,
+            none(),
+            none(),
+            cost,
+            address,
+            message,
+        ]);
+    }
     let cost = if summary.cost_complete {
         money(summary.monthly_cost_usd)
     } else {
         format!(">={}", money(summary.monthly_cost_usd))
     };
-    let mut row: [String; 9] = Default::default();
-    row[0] = "total".to_string();
-    row[5] = verdict_word(summary.status).to_string();
-    row[8] = cost;
-    row
+    table.push([
+        "summary".to_string(),
+        none(),
+        none(),
+        none(),
+        none(),
+        none(),
+        verdict_word(summary.status).to_string(),
+        none(),
+        none(),
+        cost,
+        none(),
+        summary_sentence(summary),
+    ]);
+    table
 }
 
 fn verdict_word(verdict: Verdict) -> &'static str {
@@ -255,51 +328,61 @@ pub fn lines_table(lines: &[BudgetLine]) -> Table {
         "cost_usd",
     ]);
     for line in lines {
-        let used = match line.used {
-            Some(used) if line.exact => number(used),
-            Some(used) => format!(">={}", number(used)),
-            None => String::new(),
-        };
-        let cost = match (line.cost_usd, line.status) {
-            (Some(cost), _) => money(cost),
-            (None, LineStatus::NotAssessed) => String::new(),
-            (None, _) => "unknown".to_string(),
-        };
-        table.push([
-            line.id.clone(),
-            used,
-            number(line.limit),
-            line.unit.clone(),
-            line.headroom.map(number).unwrap_or_default(),
-            status_word(line.status).to_string(),
-            line.baseline.map(number).unwrap_or_default(),
-            line.peak.map(number).unwrap_or_default(),
-            cost,
-        ]);
+        table.push(line_row(line));
     }
     table
+}
+
+/// One budget line's cells, in the columns of [`lines_table`].
+fn line_row(line: &BudgetLine) -> [String; 9] {
+    let used = match line.used {
+        Some(used) if line.exact => number(used),
+        Some(used) => format!(">={}", number(used)),
+        None => String::new(),
+    };
+    let cost = match (line.cost_usd, line.status) {
+        (Some(cost), _) => money(cost),
+        (None, LineStatus::NotAssessed) => String::new(),
+        (None, _) => "unknown".to_string(),
+    };
+    [
+        line.id.clone(),
+        used,
+        number(line.limit),
+        line.unit.clone(),
+        line.headroom.map(number).unwrap_or_default(),
+        status_word(line.status).to_string(),
+        line.baseline.map(number).unwrap_or_default(),
+        line.peak.map(number).unwrap_or_default(),
+        cost,
+    ]
 }
 
 fn findings_table(findings: &[Finding]) -> Table {
     let mut table = Table::new(["finding", "status", "address", "message", "cost_usd"]);
     for finding in findings {
-        let kind = serde_json::to_value(finding.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        let status = serde_json::to_value(finding.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        table.push([
-            kind,
-            status,
-            finding.address.clone().unwrap_or_else(|| "-".to_string()),
-            finding.message.clone(),
-            finding_cost(finding),
-        ]);
+        table.push(finding_row(finding));
     }
     table
+}
+
+/// One finding's cells, in the columns of the findings table.
+fn finding_row(finding: &Finding) -> [String; 5] {
+    [
+        snake_case_name(finding.kind),
+        snake_case_name(finding.status),
+        finding.address.clone().unwrap_or_else(|| "-".to_string()),
+        finding.message.clone(),
+        finding_cost(finding),
+    ]
+}
+
+/// A unit enum's name as JSON writes it.
+fn snake_case_name(value: impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// A finding's cost: its amount, `unknown` when it is billed without a known price, else `-`.

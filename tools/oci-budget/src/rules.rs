@@ -11,6 +11,7 @@ use crate::finding::{Finding, Kind, Status};
 use crate::image::QCOW_IMAGE;
 use crate::limits::{LimitsData, ShapeSize};
 use crate::listing::UNRECOGNISED;
+use crate::region::{self, Region};
 use crate::usage::{Amount, Usage};
 
 /// Bytes in one OCI "GB" (a gibibyte).
@@ -613,16 +614,14 @@ fn autonomous_database(subject: &Subject<'_>, usage: &mut Usage) {
     }
 }
 
-/// The region a resource lives in: its `region`, or the one its availability domain names
-/// (`Uocm:EU-FRANKFURT-1-AD-1` is in `eu-frankfurt-1`).
-pub fn region_of(side: &Side) -> Option<String> {
-    if let Some(region) = side.str("region").filter(|r| !r.is_empty()) {
-        return Some(region.to_ascii_lowercase());
+/// The region a resource lives in: its `region` (an identifier, or a key such as `iad`), or
+/// the one its availability domain names (`Uocm:EU-FRANKFURT-1-AD-1` is in `eu-frankfurt-1`).
+pub fn region_of(side: &Side) -> Option<Region> {
+    if let Some(name) = side.str("region").filter(|r| !r.is_empty()) {
+        return Some(region::parse(name));
     }
-    let domain = side.str("availability_domain")?;
-    let name = domain.rsplit(':').next()?.to_ascii_lowercase();
-    let at = name.rfind("-ad-")?;
-    Some(name[..at].to_string())
+    let domain = side.str("availability_domain").filter(|d| !d.is_empty())?;
+    Some(region::of_availability_domain(domain))
 }
 
 impl Subject<'_> {
@@ -994,12 +993,21 @@ mod tests {
 
     #[test]
     fn regions_come_from_region_or_availability_domain() {
+        let region = |values: Value| region_of(&Side::known(values));
+        let known = |name: &str| Some(Region::Known(name.to_string()));
         assert_eq!(
-            region_of(&Side::known(json!({"region": "us-ashburn-1"}))).as_deref(),
-            Some("us-ashburn-1")
+            region(json!({"region": "us-ashburn-1"})),
+            known("us-ashburn-1")
         );
-        let side = Side::known(json!({"availability_domain": "Uocm:EU-FRANKFURT-1-AD-1"}));
-        assert_eq!(region_of(&side).as_deref(), Some("eu-frankfurt-1"));
-        assert_eq!(region_of(&Side::known(json!({}))), None);
+        assert_eq!(region(json!({"region": "iad"})), known("us-ashburn-1"));
+        let side = json!({"availability_domain": "Uocm:EU-FRANKFURT-1-AD-1"});
+        assert_eq!(region(side), known("eu-frankfurt-1"));
+        let side = json!({"availability_domain": "Uocm:US-ASHBURN-AD-1"});
+        assert_eq!(region(side), known("us-ashburn-1"));
+        assert_eq!(
+            region(json!({"region": "zzz"})),
+            Some(Region::Unrecognised("zzz".into()))
+        );
+        assert_eq!(region(json!({})), None);
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::finding::Finding;
+use crate::region::Region;
 
 /// An amount of usage: exact, or the lower bound of a value unknown until apply.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -68,7 +69,7 @@ pub struct Usage {
     /// Findings about the resource.
     pub findings: Vec<Finding>,
     /// The region it lives in, when the attributes tell.
-    pub region: Option<String>,
+    pub region: Option<Region>,
 }
 
 impl Usage {

@@ -552,10 +552,20 @@ fn unknown_prices_are_visible_in_every_format() {
     }
     let csv = render("csv");
     assert!(
-        csv.contains("\ndb.mysql,2,1,DB systems,-1,over,0,2,unknown\n"),
+        csv.contains("\nbudget_line,db.mysql,2,1,DB systems,-1,over,0,2,unknown,,\n"),
         "{csv}"
     );
-    assert!(csv.ends_with("\ntotal,,,,,over,,,>=1.27\n"), "{csv}");
+    assert!(
+        csv.contains("\nfinding,paid_shape,,,,,over,,,unknown,oci_core_instance.gpu,"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines()
+            .last()
+            .unwrap()
+            .starts_with("summary,,,,,,over,,,>=1.27,,\"over: "),
+        "{csv}"
+    );
 }
 
 #[test]
@@ -828,8 +838,7 @@ fn qcow_size_records_mix_with_a_plan_file() {
     let plan_path = write(dir.path(), "plan.json", &text);
     let images = concat!(
         "{\"type\":\"image\",\"path\":\"talos.qcow2\",\"format\":\"qcow2\",\"virtual_size_bytes\":64424509440,\"file_size_bytes\":1073741824}\n",
-        "{\"type\":\"image\",\"path\":\"nixos.qcow2\",\"format\":\"qcow2\",\"virtual_size_bytes\":4294967296,\"file_size_bytes\":2147483648}\n",
-        "{\"type\":\"summary\",\"images\":2}\n"
+        "{\"type\":\"image\",\"path\":\"nixos.qcow2\",\"format\":\"qcow2\",\"virtual_size_bytes\":4294967296,\"file_size_bytes\":2147483648}\n"
     );
     let out = run(
         &[plan_path.to_str().unwrap(), "-", "--as-of", "2026-11-22"],
@@ -958,13 +967,91 @@ fn table_markdown_and_csv_outputs() {
         .unwrap();
     let csv = String::from_utf8(csv.stdout).unwrap();
     assert!(
-        csv.starts_with("limit,used,allowance,unit,headroom,status,baseline,peak,cost_usd\n"),
+        csv.starts_with(
+            "type,id,used,allowance,unit,headroom,status,baseline,peak,cost_usd,address,message\n"
+        ),
         "{csv}"
     );
     assert!(
-        csv.contains("\nblock.total_gb,250,200,GB,-50,over,0,250,1.27\n"),
+        csv.contains("\nbudget_line,block.total_gb,250,200,GB,-50,over,0,250,1.27,,\n"),
         "{csv}"
     );
+}
+
+/// Parses CSV output into rows of cells (the cells this tool writes hold no newlines).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn findings_are_in_every_format() {
+    let mut doc: Value = serde_json::from_str(&plan(vec![
+        create("oci_foo_bar.x", "oci_foo_bar", json!({"a": 1})),
+        create(
+            "oci_core_instance.big",
+            "oci_core_instance",
+            json!({"shape": "VM.Standard.E2.2", "source_details": [{"source_type": "bootVolume"}]}),
+        ),
+    ]))
+    .unwrap();
+    doc["checks"] = json!([{"address": {"kind": "check", "to_display": "check.ocpu"}, "status": "fail",
+        "instances": [{"status": "fail", "problems": [{"message": "at most 2 OCPUs, says the check"}]}]}]);
+    let text = doc.to_string();
+    let render = |format: &str| {
+        let output = cargo_bin_cmd!("oci-budget")
+            .args(["--output", format, "--as-of", "2026-11-22"])
+            .write_stdin(text.clone())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let rows = csv_rows(&render("csv"));
+    let findings: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .filter(|r| r[0] == "finding")
+        .map(|r| (r[1].as_str(), r[6].as_str(), r[10].as_str(), r[11].as_str()))
+        .collect();
+    assert_eq!(findings.len(), 3, "{rows:?}");
+    assert_eq!(
+        findings[0],
+        (
+            "check_failed",
+            "failed",
+            "check.ocpu",
+            "check status fail: at most 2 OCPUs, says the check"
+        )
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.0 == "unknown_resource_type" && f.2 == "oci_foo_bar.x")
+    );
+    let paid = rows.iter().find(|r| r[1] == "paid_shape").unwrap();
+    assert!((paid[9].parse::<f64>().unwrap() - 744.0 * 2.0 * 0.03).abs() < 0.01);
+    assert!(rows.iter().all(|r| r.len() == 12), "a rectangular table");
+    let summary_row = rows.last().unwrap();
+    assert_eq!(
+        (summary_row[0].as_str(), summary_row[6].as_str()),
+        ("summary", "over")
+    );
+    for format in ["table", "markdown"] {
+        let report = render(format);
+        for needle in [
+            "check_failed",
+            "unknown_resource_type",
+            "paid_shape",
+            "says the check",
+        ] {
+            assert!(report.contains(needle), "{format}: {needle}: {report}");
+        }
+    }
 }
 
 #[test]
@@ -1211,9 +1298,259 @@ fn help_shows_examples_and_exit_status() {
 }
 
 #[test]
-fn an_empty_input_is_within() {
-    let out = run(&AS_OF, "", 0);
-    assert_eq!(summary(&out)["resources"], json!(0));
+fn empty_inputs_and_foreign_records_are_errors() {
+    let expected =
+        "oci-budget: error: <stdin>: no plan, state, oci CLI listing or qcow-size image record";
+    assert_eq!(error_line(&AS_OF, ""), expected);
+    assert_eq!(error_line(&["-"], "\n  \n"), expected);
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write(dir.path(), "empty.json", "");
+    let listing = write(dir.path(), "listing.json", "{\"data\": []}");
+    let err = error_line(&[listing.to_str().unwrap(), empty.to_str().unwrap()], "");
+    assert_eq!(
+        err,
+        format!(
+            "oci-budget: error: {}: no plan, state, oci CLI listing or qcow-size image record",
+            empty.display()
+        )
+    );
+    let err = error_line(
+        &["diff", listing.to_str().unwrap(), empty.to_str().unwrap()],
+        "",
+    );
+    assert!(
+        err.ends_with("empty.json: no plan, state, oci CLI listing or qcow-size image record"),
+        "{err}"
+    );
+    let out = run(&[listing.to_str().unwrap(), "--as-of", "2026-11-22"], "", 0);
+    assert_eq!(
+        summary(&out)["resources"],
+        json!(0),
+        "an empty listing is a listing"
+    );
+    assert_eq!(
+        error_line(&[], "{\"type\":\"layer\"}"),
+        "oci-budget: error: <stdin>:1:1: \"type\": expected \"image\" (a qcow-size record), found \"layer\""
+    );
+    let image = r#"{"type":"image","path":"a.qcow2","file_size_bytes":1,"virtual_size_bytes":1}"#;
+    let err = error_line(&[], &format!("{image}\n  {{\"type\": \"summary\"}}"));
+    assert!(err.starts_with("oci-budget: error: <stdin>:2:3: "), "{err}");
+    assert!(err.ends_with("found \"summary\""), "{err}");
+}
+
+/// An A1 instance as a plan or state resource; `extra` adds attributes.
+fn a1_resource(address: &str, ocpus: f64, memory: f64, boot: &str) -> Value {
+    let mut values = a1(ocpus, memory, json!(boot));
+    values["availability_domain"] = json!("AD-1");
+    json!({"address": address, "mode": "managed", "type": "oci_core_instance",
+           "name": address.rsplit('.').next().unwrap(), "provider_name": "registry.opentofu.org/oracle/oci",
+           "schema_version": 0, "values": values, "sensitive_values": {}})
+}
+
+fn state_of(resources: Vec<Value>) -> Value {
+    json!({"format_version": "1.0", "terraform_version": "1.8.0", "values": {"root_module": {"resources": resources}}})
+}
+
+#[test]
+fn a_targeted_plan_counts_the_rest_of_what_exists() {
+    let old = a1_resource("oci_core_instance.old", 2.0, 12.0, "150");
+    let volume = json!({"address": "oci_core_volume.before_move", "mode": "managed", "type": "oci_core_volume",
+                        "name": "before_move", "values": {"size_in_gbs": "50"}});
+    let mut moved = change(
+        "oci_core_volume.after_move",
+        "oci_core_volume",
+        &["no-op"],
+        json!({"size_in_gbs": "50"}),
+        json!({"size_in_gbs": "50"}),
+        json!({}),
+    );
+    moved["previous_address"] = json!("oci_core_volume.before_move");
+    let new = a1(1.0, 6.0, json!("100"));
+    let targeted = plan(vec![
+        create("oci_core_instance.new", "oci_core_instance", new),
+        moved,
+    ]);
+    let mut with_prior: Value = serde_json::from_str(&targeted).unwrap();
+    with_prior["prior_state"] = state_of(vec![old, volume]);
+    let check = |out: &[Value]| {
+        let ocpu = line(out, "a1.ocpu_hours");
+        assert_eq!(
+            (
+                ocpu["used"].as_f64(),
+                ocpu["baseline"].as_f64(),
+                ocpu["status"].as_str()
+            ),
+            (Some(2232.0), Some(1488.0), Some("over"))
+        );
+        assert_eq!(line(out, "a1.instances")["used"], json!(2.0));
+        assert_eq!(
+            line(out, "block.total_gb")["used"],
+            json!(300.0),
+            "the moved volume counts once"
+        );
+    };
+    let out = run(&AS_OF, &with_prior.to_string(), 1);
+    check(&out);
+    let kept = of_type(&out, "resource")
+        .into_iter()
+        .find(|r| r["address"] == "oci_core_instance.old")
+        .unwrap();
+    assert_eq!(kept["action"], "no_op");
+    let dir = tempfile::tempdir().unwrap();
+    let state = write(
+        dir.path(),
+        "state.json",
+        &with_prior["prior_state"].to_string(),
+    );
+    let out = run(
+        &[
+            "--baseline",
+            state.to_str().unwrap(),
+            "--as-of",
+            "2026-11-22",
+        ],
+        &targeted,
+        1,
+    );
+    check(&out);
+}
+
+#[test]
+fn usage_of_a_limit_with_no_edition_on_the_day_is_unknown() {
+    let text = plan(vec![
+        create(
+            "oci_core_instance.a",
+            "oci_core_instance",
+            a1(2.0, 12.0, json!("50")),
+        ),
+        create(
+            "oci_core_volume.v",
+            "oci_core_volume",
+            json!({"size_in_gbs": "50"}),
+        ),
+    ]);
+    let out = run(&["--as-of", "2021-01-01"], &text, 1);
+    assert_eq!(summary(&out)["status"], "unknown");
+    let block = line(&out, "block.total_gb");
+    assert_eq!(
+        (block["limit"].as_f64(), block["status"].as_str()),
+        (Some(100.0), Some("at_limit"))
+    );
+    let unjudged: Vec<&Value> = of_type(&out, "finding")
+        .into_iter()
+        .filter(|f| f["kind"] == "limit_not_in_force")
+        .collect();
+    assert_eq!(unjudged.len(), 3);
+    let ocpu = unjudged
+        .iter()
+        .find(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("a1.ocpu_hours: ")
+        })
+        .unwrap();
+    assert_eq!(ocpu["status"], "unknown");
+    assert!(
+        ocpu["message"]
+            .as_str()
+            .unwrap()
+            .contains("in force on 2021-01-01"),
+        "{ocpu}"
+    );
+    run(&["--as-of", "2021-01-01", "--allow-unknown"], &text, 0);
+}
+
+#[test]
+fn regions_are_read_as_keys_identifiers_or_availability_domains() {
+    let instance = |region: &str| {
+        json!({"data": [{"id": "ocid1.instance.oc1.iad.a", "display-name": "a", "shape": "VM.Standard.A1.Flex",
+                         "lifecycle-state": "RUNNING", "region": region, "availability-domain": "Uocm:US-ASHBURN-AD-1",
+                         "shape-config": {"ocpus": 1.0, "memory-in-gbs": 6.0}}]})
+        .to_string()
+    };
+    let boot = json!({"data": [{"id": "ocid1.bootvolume.oc1.iad.b", "display-name": "a", "lifecycle-state": "AVAILABLE",
+                                "availability-domain": "Uocm:US-ASHBURN-AD-1", "size-in-gbs": 50}]});
+    let both = format!("{}\n{boot}", instance("iad"));
+    for home in ["us-ashburn-1", "IAD"] {
+        let out = run(&["--home-region", home, "--as-of", "2026-11-22"], &both, 0);
+        assert_eq!(line(&out, "a1.instances")["used"], json!(1.0));
+        assert_eq!(line(&out, "block.total_gb")["used"], json!(50.0));
+        assert!(of_type(&out, "finding").is_empty(), "{out:?}");
+        assert_eq!(summary(&out)["home_region"], "us-ashburn-1");
+    }
+    let out = run(
+        &["--home-region", "us-phoenix-1", "--as-of", "2026-11-22"],
+        &both,
+        1,
+    );
+    let outside: Vec<&Value> = of_type(&out, "finding");
+    assert_eq!(outside.len(), 2);
+    assert!(outside.iter().all(|f| f["kind"] == "outside_home_region"));
+    assert!(
+        outside[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("in us-ashburn-1, outside"),
+        "{}",
+        outside[0]
+    );
+    let out = run(
+        &["--home-region", "phx", "--as-of", "2026-11-22"],
+        &instance("zzz"),
+        1,
+    );
+    let finding = of_type(&out, "finding")[0];
+    assert_eq!(
+        (finding["kind"].as_str(), finding["status"].as_str()),
+        (Some("unknown_region"), Some("unknown"))
+    );
+    assert_eq!(summary(&out)["status"], "unknown");
+    assert_eq!(line(&out, "a1.instances")["used"], json!(1.0));
+    assert!(usage_error(&["--home-region", "zzz"]).contains("region key"));
+}
+
+#[test]
+fn errored_plans_are_errors_and_incomplete_plans_and_unknown_checks_are_unknown() {
+    let mut doc: Value = serde_json::from_str(&plan(vec![create(
+        "oci_core_vcn.v",
+        "oci_core_vcn",
+        json!({}),
+    )]))
+    .unwrap();
+    doc["errored"] = json!(true);
+    let err = error_line(&AS_OF, &doc.to_string());
+    assert_eq!(
+        err,
+        "oci-budget: error: <stdin>:1:1: errored: the plan failed (\"errored\": true), so its values are not what apply would do"
+    );
+    doc["errored"] = json!(false);
+    doc["complete"] = json!(false);
+    let out = run(&AS_OF, &doc.to_string(), 1);
+    let finding = of_type(&out, "finding")[0];
+    assert_eq!(
+        (finding["kind"].as_str(), finding["status"].as_str()),
+        (Some("incomplete_plan"), Some("unknown"))
+    );
+    assert_eq!(summary(&out)["status"], "unknown");
+    run(
+        &["--allow-unknown", "--as-of", "2026-11-22"],
+        &doc.to_string(),
+        0,
+    );
+    doc["complete"] = json!(true);
+    doc["checks"] = json!([{"address": {"kind": "check", "to_display": "check.later"}, "status": "unknown",
+                            "instances": [{"status": "unknown"}]}]);
+    let out = run(&AS_OF, &doc.to_string(), 1);
+    let finding = of_type(&out, "finding")[0];
+    assert_eq!(
+        (
+            finding["kind"].as_str(),
+            finding["status"].as_str(),
+            finding["address"].as_str()
+        ),
+        (Some("check_unknown"), Some("unknown"), Some("check.later"))
+    );
 }
 
 /// The fixtures beside the repository, when present.
@@ -1403,4 +1740,59 @@ fn real_terraform_plan_json_is_read() {
         !checks.is_empty(),
         "the failing check block is reported: {out:?}"
     );
+}
+
+/// Real `terraform show -json` of a `-target` plan: it lists only the target, and its
+/// `prior_state` holds the rest, in the shape the tool reads.
+#[test]
+fn real_terraform_targeted_plan_keeps_the_rest_in_prior_state() {
+    if Command::new("terraform").arg("version").output().is_err() {
+        println!("skipped: terraform is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let config = |b: &str| {
+        format!(
+            "resource \"terraform_data\" \"a\" {{\n  input = \"x\"\n}}\nresource \"terraform_data\" \"b\" {{\n  input = \"{b}\"\n}}\n"
+        )
+    };
+    write(root, "main.tf", &config("y"));
+    let terraform = |args: &[&str]| {
+        let output = Command::new("terraform")
+            .args(args)
+            .current_dir(root)
+            .env("TF_IN_AUTOMATION", "1")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "terraform {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    };
+    terraform(&["init", "-input=false", "-backend=false"]);
+    terraform(&["apply", "-input=false", "-auto-approve"]);
+    write(root, "main.tf", &config("z"));
+    terraform(&[
+        "plan",
+        "-input=false",
+        "-target=terraform_data.b",
+        "-out=plan.out",
+    ]);
+    let json = terraform(&["show", "-json", "plan.out"]);
+    let mut inputs = oci_budget::document::Inputs::default();
+    oci_budget::document::read_bytes("plan.json", &json, &mut inputs).unwrap();
+    let scope = &inputs.plans[0];
+    let listed: Vec<&str> = scope.listed.iter().map(String::as_str).collect();
+    assert_eq!(listed, ["terraform_data.b"]);
+    let prior: Vec<&str> = scope
+        .prior
+        .as_deref()
+        .unwrap()
+        .iter()
+        .map(|c| c.address.as_str())
+        .collect();
+    assert_eq!(prior, ["terraform_data.a", "terraform_data.b"]);
 }
