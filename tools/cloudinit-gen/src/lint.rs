@@ -5,6 +5,7 @@
 
 mod cloudconfig;
 mod keys;
+mod merge;
 mod multipart;
 mod network;
 mod shell;
@@ -230,7 +231,7 @@ fn user_data(sink: &mut Sink<'_>, data: &[u8]) {
         return mime(sink, body);
     }
     match multipart::type_from_start(body) {
-        Some("text/cloud-config") => cloudconfig::check(sink, body),
+        Some("text/cloud-config") => drop(cloudconfig::check(sink, body, true)),
         Some("text/x-shellscript") => script(sink, body),
         Some(_) => {}
         None if is_talos_config(body) => {}
@@ -321,7 +322,7 @@ fn mime(sink: &mut Sink<'_>, text: &str) {
             "MIME user-data without a boundary",
         );
     };
-    let mut cloud_configs = 0;
+    let mut cloud_configs = Vec::new();
     let mut unmerged = 0;
     for (i, part) in parts.iter().enumerate() {
         let mut sink = sink.part(format!("part {}", i + 1));
@@ -339,40 +340,54 @@ fn mime(sink: &mut Sink<'_>, text: &str) {
                 continue;
             }
         };
-        let kind = mime_part(&mut sink, &part.declared_type(), body);
-        if kind == "text/cloud-config" {
-            cloud_configs += 1;
-            if part.header("X-Merge-Type").is_none() && part.header("Merge-Type").is_none() {
-                unmerged += 1;
-            }
+        let (kind, doc) = mime_part(&mut sink, &part.declared_type(), body);
+        if kind != "text/cloud-config" {
+            continue;
         }
+        let doc = doc.unwrap_or_default();
+        let header = part.header("X-Merge-Type").or(part.header("Merge-Type"));
+        if header.is_none() && !merge::in_document(&doc) {
+            unmerged += 1;
+        }
+        let rule = merge::rule(&doc, header);
+        cloud_configs.push((doc, rule));
     }
-    if cloud_configs > 1 && unmerged > 0 {
+    if cloud_configs.len() > 1 && unmerged > 0 {
         sink.add(
             "merge_header_missing",
             Severity::Warning,
-            format!("{unmerged} of {cloud_configs} cloud-config parts lack X-Merge-Type: later parts replace earlier lists"),
+            format!("{unmerged} of {} cloud-config parts lack X-Merge-Type or merge_how: later parts replace earlier lists", cloud_configs.len()),
+        );
+    }
+    let users = merge::merged_users(&cloud_configs);
+    if users.is_some_and(|u| !u.iter().any(|u| u.as_str() == Some("default"))) {
+        sink.add(
+            "default_user_dropped",
+            Severity::Warning,
+            "users, as the parts merge, has no 'default' entry: the distribution's user and its keys are not created",
         );
     }
 }
 
-/// Checks one decoded part and returns the type cloud-init acts on.
-fn mime_part(sink: &mut Sink<'_>, declared: &str, body: &[u8]) -> String {
+/// Checks one decoded part; returns the type cloud-init acts on and, for cloud-config, the
+/// document.
+fn mime_part(sink: &mut Sink<'_>, declared: &str, body: &[u8]) -> (String, Option<Value>) {
     if declared.contains("gzip") {
         return match codec::gunzip(body, MAX_USER_DATA_BYTES) {
             Ok(plain) => mime_part(sink, "", &plain),
             Err(err) => {
                 sink.add("gzip_invalid", Severity::Error, err);
-                String::new()
+                (String::new(), None)
             }
         };
     }
     let Some(text) = text(sink, body) else {
-        return String::new();
+        return (String::new(), None);
     };
     let kind = multipart::effective_type(declared, text);
+    let mut doc = None;
     match kind.as_str() {
-        "text/cloud-config" => cloudconfig::check(sink, text),
+        "text/cloud-config" => doc = cloudconfig::check(sink, text, false),
         "text/x-shellscript" if !text.starts_with("#!") => sink.add(
             "script_without_shebang",
             Severity::Error,
@@ -381,7 +396,7 @@ fn mime_part(sink: &mut Sink<'_>, declared: &str, body: &[u8]) -> String {
         "text/x-shellscript" => script(sink, text),
         _ => {}
     }
-    kind
+    (kind, doc)
 }
 
 fn meta_data(sink: &mut Sink<'_>, data: &[u8]) {
@@ -652,10 +667,61 @@ mod tests {
         let found = messages(&doc);
         assert_eq!(found.len(), 5, "{found:?}");
         assert!(found[0].starts_with("unknown_key: part 1: unknown top-level key \"runncmd\""));
-        assert!(found[1].starts_with("default_user_dropped: part 1: "));
-        assert!(found[2].starts_with("script_without_shebang: part 2: "));
-        assert!(found[3].starts_with("shell_syntax: part 3: script: sh -n: "));
-        assert!(found[4].starts_with("mime_part_unreadable: part 4: not base64"));
+        assert!(found[1].starts_with("script_without_shebang: part 2: "));
+        assert!(found[2].starts_with("shell_syntax: part 3: script: sh -n: "));
+        assert!(found[3].starts_with("mime_part_unreadable: part 4: not base64"));
+        assert!(found[4].starts_with("default_user_dropped: users, as the parts merge"));
+    }
+
+    #[test]
+    fn users_and_merge_rules_are_judged_on_the_merged_parts() {
+        let rule = "merge_how:\n  - {name: list, settings: [append]}\n  - {name: dict, settings: [no_replace, recurse_list]}\n";
+        let first = format!("#cloud-config\n{rule}users: [default, {{name: a}}]");
+        let second = format!("#cloud-config\n{rule}users: [{{name: b}}]");
+        let doc = mime(&[
+            ("Content-Type: text/cloud-config", "7bit", &first),
+            ("Content-Type: text/cloud-config", "7bit", &second),
+        ]);
+        assert!(messages(&doc).is_empty(), "{:?}", messages(&doc));
+        let replacing = mime(&[
+            ("Content-Type: text/cloud-config", "7bit", &first),
+            (
+                "Content-Type: text/cloud-config",
+                "7bit",
+                "#cloud-config\nusers: [{name: b}]",
+            ),
+        ]);
+        assert_eq!(
+            checks(&[("user-data", &replacing), META]),
+            ["merge_header_missing", "default_user_dropped"]
+        );
+    }
+
+    #[test]
+    fn crlf_scripts_inside_multipart_are_found() {
+        let doc = mime(&[(
+            "Content-Type: text/x-shellscript",
+            "7bit",
+            "#!/bin/sh\r\necho hi\r\n",
+        )]);
+        let found = messages(&doc);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("crlf_line_endings: part 1: "),
+            "{found:?}"
+        );
+        let crlf_delimiters = mime(&[(
+            "Content-Type: text/x-shellscript",
+            "7bit",
+            "#!/bin/sh\necho hi",
+        )])
+        .replace('\n', "\r\n")
+        .replace("#!/bin/sh\r\n", "#!/bin/sh\n");
+        assert!(
+            messages(&crlf_delimiters).is_empty(),
+            "{:?}",
+            messages(&crlf_delimiters)
+        );
     }
 
     #[test]

@@ -279,6 +279,11 @@ fn scripts(list: &[Script]) -> Result<()> {
         if !script.content.starts_with("#!") {
             bail!("scripts[{i}].content: a script starts with \"#!\"");
         }
+        if script.content.contains("\r\n") {
+            bail!(
+                "scripts[{i}].content: CRLF line endings; the script would fail with '\\r: command not found'"
+            );
+        }
     }
     Ok(())
 }

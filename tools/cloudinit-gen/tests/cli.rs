@@ -1322,8 +1322,13 @@ fn consume(python: &str, spec: &Value, base: Option<&str>, strip_merge_headers: 
             .collect();
         fs::write(seed_dir.join("user-data"), kept.join("\n")).unwrap();
     }
+    consume_dir(python, dir.path(), base)
+}
+
+/// Lets cloud-init consume the seed in `<dir>/cloud/seed/nocloud` (see [`CONSUME`]).
+fn consume_dir(python: &str, dir: &Path, base: Option<&str>) -> Value {
     let mut cmd = Command::new(python);
-    cmd.args(["-c", CONSUME, dir.path().to_str().unwrap()]);
+    cmd.args(["-c", CONSUME, dir.to_str().unwrap()]);
     if let Some(base) = base {
         cmd.arg(base);
     }
@@ -1838,4 +1843,45 @@ fn lint_flags_tabs_that_cloud_init_refuses() {
         .unwrap();
     assert!(!schema.status.success(), "cloud-init schema accepted it");
     schema_valid(&quoted.path().join("user-data"));
+}
+
+#[test]
+fn lint_judges_users_on_the_parts_as_cloud_init_merges_them() {
+    let rule = "merge_how:\n  - name: list\n    settings: [append]\n  - name: dict\n    settings: [no_replace, recurse_list]\n";
+    let mime = |second_rule: &str| {
+        format!(
+            "Content-Type: multipart/mixed; boundary=\"XX\"\nMIME-Version: 1.0\n\n--XX\nContent-Type: text/cloud-config\n\n#cloud-config\n{rule}users:\n  - default\n  - name: a\n--XX\nContent-Type: text/cloud-config\n\n#cloud-config\n{second_rule}users:\n  - name: b\n--XX--\n"
+        )
+    };
+    for (second_rule, expected) in [
+        (rule, vec![]),
+        ("", vec!["merge_header_missing", "default_user_dropped"]),
+    ] {
+        let root = tempfile::tempdir().unwrap();
+        let seed = root.path().join("cloud/seed/nocloud");
+        fs::create_dir_all(&seed).unwrap();
+        fs::write(seed.join("user-data"), mime(second_rule)).unwrap();
+        fs::write(seed.join("meta-data"), "instance-id: i-1\n").unwrap();
+        assert_eq!(lint_checks(&seed), expected, "{second_rule:?}");
+        let Some(python) = cloudinit_python() else {
+            continue;
+        };
+        let merged = consume_dir(python, root.path(), None);
+        let has_default = merged["config"]["users"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("default"));
+        assert_eq!(has_default, expected.is_empty(), "{merged}");
+    }
+}
+
+#[test]
+fn crlf_scripts_are_refused() {
+    let spec = json!({"hostname": "h", "scripts": [{"name": "a.sh", "content": "#!/bin/sh\r\necho hi\r\n"}]});
+    let (code, _, err) = run(&[], Some(&spec.to_string()));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("scripts[0].content: CRLF line endings"),
+        "{err}"
+    );
 }

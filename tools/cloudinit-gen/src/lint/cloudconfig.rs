@@ -7,12 +7,12 @@ use super::shell::{self, Syntax};
 use super::{Severity, Sink, keys, parse_yaml, yaml11, yaml11_macs};
 use crate::{codec, password, sshkey, validate};
 
-/// Checks a cloud-config document (its `#cloud-config` line included).
-pub fn check(sink: &mut Sink<'_>, text: &str) {
+/// Checks a cloud-config document (its `#cloud-config` line included) and returns it when it
+/// parses. `alone` is false for a part of a multipart, whose `users` are judged after the
+/// parts merge.
+pub fn check(sink: &mut Sink<'_>, text: &str, alone: bool) -> Option<Value> {
     yaml11_macs(sink, text);
-    let Some(doc) = parse_yaml(sink, "yaml_invalid", text) else {
-        return;
-    };
+    let doc = parse_yaml(sink, "yaml_invalid", text)?;
     yaml11::check(sink, text);
     let Some(map) = doc.as_mapping() else {
         if !doc.is_null() {
@@ -22,11 +22,11 @@ pub fn check(sink: &mut Sink<'_>, text: &str) {
                 "cloud-config must be a YAML mapping",
             );
         }
-        return;
+        return None;
     };
     unknown_keys(sink, map.keys());
     ssh_keys(sink, "ssh_authorized_keys", doc.get("ssh_authorized_keys"));
-    users(sink, doc.get("users"));
+    users(sink, doc.get("users"), alone);
     if let Some(p) = doc.get("password").and_then(Value::as_str) {
         if password::check_hash(p).is_err() {
             sink.add(
@@ -42,6 +42,7 @@ pub fn check(sink: &mut Sink<'_>, text: &str) {
     }
     write_files(sink, doc.get("write_files"));
     deferred_owners(sink, &doc);
+    Some(doc)
 }
 
 fn unknown_keys<'v>(sink: &mut Sink<'_>, found: impl Iterator<Item = &'v Value>) {
@@ -67,11 +68,11 @@ fn unknown_keys<'v>(sink: &mut Sink<'_>, found: impl Iterator<Item = &'v Value>)
     }
 }
 
-fn users(sink: &mut Sink<'_>, value: Option<&Value>) {
+fn users(sink: &mut Sink<'_>, value: Option<&Value>, alone: bool) {
     let Some(users) = value.and_then(Value::as_sequence) else {
         return;
     };
-    if !users.iter().any(|u| u.as_str() == Some("default")) {
+    if alone && !users.iter().any(|u| u.as_str() == Some("default")) {
         sink.add(
             "default_user_dropped",
             Severity::Warning,

@@ -93,23 +93,38 @@ pub fn boundary(text: &str) -> Option<String> {
 }
 
 /// The parts of a multipart document (CRLF or LF line ends), or `None` without a boundary.
+/// Bodies keep their line ends, as cloud-init passes them on.
 pub fn parts(text: &str) -> Option<Vec<Part>> {
-    let text = text.replace("\r\n", "\n");
-    let delimiter = format!("\n--{}", boundary(&text)?);
+    let delimiter = format!("\n--{}", boundary(text)?);
     let mut out = Vec::new();
     for chunk in format!("\n{text}").split(&delimiter).skip(1) {
         if chunk.starts_with("--") {
             break;
         }
         let chunk = chunk.split_once('\n').map_or("", |(_, rest)| rest);
-        out.push(part(chunk));
+        out.push(part(chunk.strip_suffix('\r').unwrap_or(chunk)));
     }
     Some(out)
 }
 
 /// One part: headers up to the first empty line (folded lines joined), then the body.
 fn part(chunk: &str) -> Part {
-    let (head, raw_body) = chunk.split_once("\n\n").unwrap_or((chunk, ""));
+    let blank = [chunk.find("\n\n"), chunk.find("\n\r\n")]
+        .into_iter()
+        .flatten()
+        .min();
+    let (head, raw_body) = match blank {
+        Some(at) => {
+            let rest = &chunk[at + 1..];
+            (
+                &chunk[..at],
+                rest.strip_prefix("\r\n")
+                    .or(rest.strip_prefix('\n'))
+                    .unwrap_or(rest),
+            )
+        }
+        None => (chunk, ""),
+    };
     let mut headers: Vec<(String, String)> = Vec::new();
     for line in head.lines() {
         if line.starts_with([' ', '\t']) {
@@ -128,7 +143,7 @@ fn part(chunk: &str) -> Part {
     };
     part.body = match part.transfer_encoding().as_str() {
         "base64" => codec::base64_bytes(raw_body),
-        "quoted-printable" => quoted_printable(raw_body),
+        "quoted-printable" => quoted_printable(&raw_body.replace("\r\n", "\n")),
         "" | "7bit" | "8bit" | "binary" => Ok(raw_body.as_bytes().to_vec()),
         other => Err(format!("unknown transfer encoding {other:?}")),
     };
@@ -171,7 +186,7 @@ mod tests {
         let parts = parts(DOC).unwrap();
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0].header("x-merge-type"), Some("list(append)"));
-        assert_eq!(parts[0].body.as_deref().unwrap(), b"#cloud-config\na: 1");
+        assert_eq!(parts[0].body.as_deref().unwrap(), b"#cloud-config\r\na: 1");
         assert_eq!(
             effective_type(&parts[0].declared_type(), "#cloud-config\n"),
             "text/cloud-config"
