@@ -1338,12 +1338,12 @@ fn empty_inputs_and_foreign_records_are_errors() {
     assert!(err.ends_with("found \"summary\""), "{err}");
 }
 
-/// An A1 instance as a plan or state resource; `extra` adds attributes.
+/// An A1 instance as a state resource.
 fn a1_resource(address: &str, ocpus: f64, memory: f64, boot: &str) -> Value {
     let mut values = a1(ocpus, memory, json!(boot));
     values["availability_domain"] = json!("AD-1");
     json!({"address": address, "mode": "managed", "type": "oci_core_instance",
-           "name": address.rsplit('.').next().unwrap(), "provider_name": "registry.opentofu.org/oracle/oci",
+           "name": address.rsplit('.').next().unwrap(),
            "schema_version": 0, "values": values, "sensitive_values": {}})
 }
 
