@@ -52,7 +52,6 @@ fn resource(i: usize) -> Value {
     };
     let address = format!("{module}.{resource_type}.r[{i}]");
     json!({"address": address, "module_address": module, "mode": "managed", "type": resource_type, "name": "r", "index": i,
-           "provider_name": "registry.opentofu.org/oracle/oci",
            "change": {"actions": ["create"], "before": null, "after": after, "after_unknown": unknown,
                       "before_sensitive": false, "after_sensitive": {}}})
 }

@@ -90,7 +90,6 @@ fn change(
     };
     let mut entry = json!({
         "address": address, "mode": "managed", "type": resource_type, "name": name,
-        "provider_name": "registry.opentofu.org/oracle/oci",
         "change": {"actions": actions, "before": before, "after": after, "after_unknown": after_unknown,
                    "before_sensitive": false, "after_sensitive": {}}
     });
@@ -395,7 +394,7 @@ fn state_plus_plan_and_a_separate_baseline() {
     let dir = tempfile::tempdir().unwrap();
     let state = json!({"format_version": "1.0", "terraform_version": "1.8.0", "values": {"root_module": {
         "resources": [{"address": "oci_core_volume.data", "mode": "managed", "type": "oci_core_volume", "name": "data",
-                       "provider_name": "registry.opentofu.org/oracle/oci", "schema_version": 0,
+                       "schema_version": 0,
                        "values": {"size_in_gbs": "100"}, "sensitive_values": {}}]}}});
     let state_path = write(dir.path(), "state.json", &state.to_string());
     let text = plan(vec![change(
