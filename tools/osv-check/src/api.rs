@@ -263,18 +263,16 @@ impl Client {
     }
 }
 
-/// The query of one package: a commit, or a package with its version (none when unpinned).
+/// The query of one package: a commit, or a package with its version. Packages without a
+/// version are never sent (the API would answer with every record for the package).
 pub fn query_of(package: &Package) -> Value {
     if let Some(commit) = &package.commit {
         return json!({ "commit": commit });
     }
-    let mut query = json!({
+    json!({
         "package": { "name": package.name, "ecosystem": package.ecosystem.0 },
-    });
-    if !package.version.is_empty() {
-        query["version"] = json!(package.version);
-    }
-    query
+        "version": package.version,
+    })
 }
 
 fn with_token(query: &Value, token: Option<&str>) -> Value {
@@ -296,8 +294,6 @@ mod tests {
             query_of(&p),
             json!({"package": {"name": "a", "ecosystem": "npm"}, "version": "1.0.0"})
         );
-        let unpinned = Package::new("PyPI", "b", "", "s");
-        assert!(query_of(&unpinned).get("version").is_none());
         let c = Package::commit("https://example.org/r", "abc", "s");
         assert_eq!(query_of(&c), json!({"commit": "abc"}));
         assert_eq!(with_token(&query_of(&c), Some("t"))["page_token"], "t");

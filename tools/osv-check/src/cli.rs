@@ -19,6 +19,26 @@ pub const DEFAULT_API_URL: &str = "https://api.osv.dev";
 /// checked. Data comes from the OSV API, or from a local copy with --offline. Whatever cannot
 /// be decided is reported, never counted as clean.
 ///
+/// An input with nothing in it (an empty file, an empty pipe, an empty JSON list) is an error
+/// (exit 2), so that a failed producer upstream never passes as a clean project. A
+/// well-formed lockfile without dependencies (a Cargo.lock with only the root crate, a
+/// package-lock.json with only the root project) is a clean result, with a warning.
+///
+/// A package without a version, or whose version its ecosystem's order rejects, is listed
+/// under "unscanned", never matched and never sent to the API (a query without a version
+/// returns every record for the package). The SemVer-like orders (npm, Rust crates, Go and
+/// kin, NuGet, Pub) read a version leniently, but only one that starts with a digit after an
+/// optional `v`. In requirements*.txt only `==`/`===` pins are checked; ranges, unpinned
+/// names, editable (`-e`) and VCS requirements, `name @ URL`, URLs and local paths are
+/// listed as unscanned under their name (`#egg=`, the name before `@`, an archive's file
+/// name) or else their URL or path; `-r`/`-c` includes are read relative to the file (a
+/// missing one is an error) and other option lines are skipped.
+///
+/// A record is rated by the severity entry that rates highest: the highest CVSS base score
+/// computed from its vectors (v2, v3 and v4 alike), or a rating word (`Ubuntu`) when that
+/// rates higher; the finding's `severity.type` and `severity.vector` name the entry used.
+/// Withdrawn records are never findings, online or offline.
+///
 /// Git commits (the locked inputs of a flake.lock, `{"commit","repo"}` records) are sent to
 /// the OSV API as commit queries. Offline they are listed under "unscanned": an offline copy
 /// names affected commits only as ranges and tags, and deciding whether a commit falls in a
@@ -50,12 +70,17 @@ pub struct Cli {
     pub retry_delay: u64,
     /// Fail (exit 1) only for findings rated at least this; findings without a severity
     /// always fail. Default: any finding fails.
+    ///
+    /// A record with several severity entries counts at the highest of them.
     #[arg(long, value_enum, value_name = "RATING")]
     pub fail_on: Option<Threshold>,
     /// Ignore rules in osv-scanner.toml form ([[IgnoredVulns]], [[PackageOverrides]]).
     #[arg(long, value_name = "FILE")]
     pub ignore: Option<PathBuf>,
     /// Output format.
+    ///
+    /// The tables have a row per finding, then one per package that could not be checked
+    /// (STATUS `unscanned`, the reason under NOTE).
     #[arg(long, short = 'o', value_enum, default_value_t = Format::Json)]
     pub output: Format,
     /// Indent JSON records (no longer one record per line).
@@ -130,7 +155,7 @@ pub const MANUAL: Manual = Manual {
         ),
         (
             2,
-            "an input, the ignore file or the offline database is invalid, or the API failed: no verdict",
+            "an input is empty or invalid, the ignore file or the offline database is invalid, or the API failed: no verdict",
         ),
         (130, "interrupted"),
     ],

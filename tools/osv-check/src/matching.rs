@@ -43,15 +43,18 @@ enum Kind {
     Limit,
 }
 
-/// Whether `vuln` affects `package`. An error means the question cannot be decided (an
-/// ecosystem without a known order, or a version that does not parse): the caller reports
-/// the package as unscanned rather than clean.
+/// Whether `vuln` affects `package`. An error means the question cannot be decided (a
+/// package without a version, an ecosystem without a known order, or a version that does
+/// not parse): the caller reports the package as unscanned rather than clean.
 pub fn affects(vuln: &Vulnerability, package: &Package) -> Result<bool, String> {
     if vuln.withdrawn.is_some() {
         return Ok(false);
     }
+    if package.version.is_empty() {
+        return Err(format!("{}: the package has no version", vuln.id));
+    }
     for affected in vuln.affected_for(&package.ecosystem, &package.name) {
-        if package.version.is_empty() || affected.versions.contains(&package.version) {
+        if affected.versions.contains(&package.version) {
             return Ok(true);
         }
         for range in &affected.ranges {
@@ -257,14 +260,23 @@ mod tests {
     }
 
     #[test]
-    fn unversioned_packages_are_affected_by_every_record() {
+    fn unversioned_and_unreadable_versions_are_undecided() {
         let v = vuln(
             "npm",
             "a",
-            &[],
-            vec![range("SEMVER", &[("introduced", "5.0.0")])],
+            &[""],
+            vec![range(
+                "SEMVER",
+                &[("introduced", "0"), ("fixed", "4.17.21")],
+            )],
         );
-        assert!(hit(&v, "npm", "a", ""));
+        assert!(affects(&v, &Package::new("npm", "a", "", "t")).is_err());
+        let err = affects(&v, &Package::new("npm", "a", "not-a-version", "t")).unwrap_err();
+        assert!(
+            err.starts_with("x_TEST-1: \"not-a-version\" is not a version"),
+            "{err}"
+        );
+        assert!(!hit(&v, "npm", "a", "4.17.21"));
     }
 
     #[test]

@@ -41,7 +41,8 @@ pub struct FindingRecord {
     pub aliases: Vec<String>,
     /// The record's summary.
     pub summary: Option<String>,
-    /// The severity, or `null` when the record has none.
+    /// The severity of the record's highest-rated entry (its `type` and `vector` say which),
+    /// or `null` when the record has none.
     pub severity: Option<Severity>,
     /// Versions that fix it for this package.
     pub fixed_versions: Vec<String>,
@@ -195,7 +196,10 @@ fn summarize(
     }
 }
 
-/// The findings as a table for people; plain and Markdown tables end with a summary line.
+/// The findings, then the packages that could not be checked, as a table for people; plain
+/// and Markdown tables end with a summary line. STATUS is `failing`, `below_threshold` (under
+/// `--fail-on`), `ignored` or `unscanned`; NOTE holds an ignore rule's reason or why a
+/// package could not be checked.
 pub fn render_table(report: &Report, format: TableFormat) -> String {
     let mut table = Table::new([
         "ID",
@@ -206,33 +210,14 @@ pub fn render_table(report: &Report, format: TableFormat) -> String {
         "VERSION",
         "FIXED",
         "SOURCE",
-        "IGNORED",
+        "STATUS",
+        "NOTE",
     ]);
     for f in &report.findings {
-        table.push([
-            f.id.clone(),
-            f.severity
-                .as_ref()
-                .map_or("unknown", |s| s.rating.name())
-                .to_string(),
-            f.severity
-                .as_ref()
-                .and_then(|s| s.base_score)
-                .map_or_else(String::new, |s| format!("{s:.1}")),
-            f.package.ecosystem.0.clone(),
-            f.package.name.clone(),
-            f.package
-                .commit
-                .clone()
-                .unwrap_or_else(|| f.package.version.clone()),
-            f.fixed_versions.join(" "),
-            f.package.source.clone(),
-            if f.ignored {
-                "yes".into()
-            } else {
-                String::new()
-            },
-        ]);
+        table.push(finding_row(f));
+    }
+    for u in &report.summary.unscanned {
+        table.push(unscanned_row(u));
     }
     let mut text = table.render(format);
     if format != TableFormat::Csv {
@@ -248,4 +233,57 @@ pub fn render_table(report: &Report, format: TableFormat) -> String {
         ));
     }
     text
+}
+
+fn finding_row(f: &FindingRecord) -> [String; 10] {
+    let status = if f.ignored {
+        "ignored"
+    } else if f.fails {
+        "failing"
+    } else {
+        "below_threshold"
+    };
+    let note = f.ignore.as_ref().map_or_else(String::new, |rule| {
+        if rule.expired {
+            format!("expired ignore rule: {}", rule.reason)
+        } else {
+            rule.reason.clone()
+        }
+    });
+    [
+        f.id.clone(),
+        f.severity
+            .as_ref()
+            .map_or("unknown", |s| s.rating.name())
+            .to_string(),
+        f.severity
+            .as_ref()
+            .and_then(|s| s.base_score)
+            .map_or_else(String::new, |s| format!("{s:.1}")),
+        f.package.ecosystem.0.clone(),
+        f.package.name.clone(),
+        f.package
+            .commit
+            .clone()
+            .unwrap_or_else(|| f.package.version.clone()),
+        f.fixed_versions.join(" "),
+        f.package.source.clone(),
+        status.to_string(),
+        note,
+    ]
+}
+
+fn unscanned_row(u: &Unscanned) -> [String; 10] {
+    [
+        String::new(),
+        String::new(),
+        String::new(),
+        u.ecosystem.clone().unwrap_or_default(),
+        u.name.clone(),
+        u.version.clone(),
+        String::new(),
+        u.source.clone(),
+        "unscanned".to_string(),
+        u.reason.clone(),
+    ]
 }

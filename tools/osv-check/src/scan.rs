@@ -11,6 +11,7 @@ use crate::matching::affects;
 use crate::offline::Database;
 use crate::osv::Vulnerability;
 use crate::package::{Inventory, Package, Unscanned};
+use crate::version::Scheme;
 
 /// One record affecting one package.
 #[derive(Debug, Clone)]
@@ -42,6 +43,38 @@ fn unscanned(package: &Package, reason: String) -> Unscanned {
     }
 }
 
+/// Why a package's version cannot be compared, when it cannot: without a version every
+/// record for the package would match, and a version the ecosystem's order rejects would be
+/// read as some other version. Commits and ecosystems without a known order pass.
+fn version_problem(package: &Package) -> Option<String> {
+    if package.commit.is_some() {
+        return None;
+    }
+    if package.version.is_empty() {
+        return Some(
+            "no version: every record for the package would match, so none can be decided".into(),
+        );
+    }
+    Scheme::for_ecosystem(&package.ecosystem)?
+        .parse(&package.version)
+        .err()
+}
+
+/// Why a package cannot be matched offline before any record is read, if it cannot.
+fn offline_obstacle(db: &Database, package: &Package) -> Option<String> {
+    if package.commit.is_some() {
+        return Some(
+            "commits can only be matched by the OSV API (offline matching would need the commit graph)"
+                .into(),
+        );
+    }
+    if let Some(problem) = version_problem(package) {
+        return Some(problem);
+    }
+    let base = package.ecosystem.base();
+    (!db.covers(base)).then(|| format!("the offline database has no records for ecosystem {base}"))
+}
+
 /// Matches every package against the offline database.
 pub fn offline(db: &Database, inventory: Inventory) -> Scan {
     let mut scan = Scan {
@@ -50,16 +83,7 @@ pub fn offline(db: &Database, inventory: Inventory) -> Scan {
     };
     for package in inventory.packages {
         scan.packages += 1;
-        if package.commit.is_some() {
-            let reason = "commits can only be matched by the OSV API (offline matching would need the commit graph)";
-            scan.unscanned.push(unscanned(&package, reason.into()));
-            continue;
-        }
-        if !db.covers(package.ecosystem.base()) {
-            let reason = format!(
-                "the offline database has no records for ecosystem {}",
-                package.ecosystem.base()
-            );
+        if let Some(reason) = offline_obstacle(db, &package) {
             scan.unscanned.push(unscanned(&package, reason));
             continue;
         }
@@ -82,30 +106,38 @@ pub fn offline(db: &Database, inventory: Inventory) -> Scan {
     scan
 }
 
-/// Splits the packages into those of ecosystems OSV knows and, as unscanned, the others: the
-/// API rejects a whole batch that names an unknown ecosystem.
-fn known_only(inventory: Inventory) -> (Vec<Package>, Vec<Unscanned>) {
-    let mut unscanned_list = inventory.unscanned;
-    let mut known = Vec::with_capacity(inventory.packages.len());
-    for package in inventory.packages {
-        if package.ecosystem.is_known() {
-            known.push(package);
-        } else {
-            let reason = format!(
-                "{:?} is not an OSV ecosystem (the OSV API would reject the query)",
-                package.ecosystem.0
-            );
-            unscanned_list.push(unscanned(&package, reason));
-        }
+/// Why a package cannot be sent to the OSV API, if it cannot: an ecosystem OSV does not know
+/// makes the API reject the whole batch, a query without a version returns every record for
+/// the package, and a version the ecosystem's order rejects cannot be decided either.
+fn online_obstacle(package: &Package) -> Option<String> {
+    if !package.ecosystem.is_known() {
+        return Some(format!(
+            "{:?} is not an OSV ecosystem (the OSV API would reject the query)",
+            package.ecosystem.0
+        ));
     }
-    (known, unscanned_list)
+    version_problem(package)
 }
 
-/// Asks the OSV API about every package of a known ecosystem, then fetches each affecting
-/// record once; packages of other ecosystems are listed as unscanned, never sent.
+/// Splits the packages into those the API can be asked about and, as unscanned, the others.
+fn queryable(inventory: Inventory) -> (Vec<Package>, Vec<Unscanned>) {
+    let mut unscanned_list = inventory.unscanned;
+    let mut sent = Vec::with_capacity(inventory.packages.len());
+    for package in inventory.packages {
+        match online_obstacle(&package) {
+            Some(reason) => unscanned_list.push(unscanned(&package, reason)),
+            None => sent.push(package),
+        }
+    }
+    (sent, unscanned_list)
+}
+
+/// Asks the OSV API about every package it can answer for, then fetches each affecting
+/// record once; the other packages are listed as unscanned, never sent. Withdrawn records
+/// are left out, as offline.
 pub fn online(client: &Client, inventory: Inventory) -> Result<Scan> {
     let total = inventory.packages.len();
-    let (packages, unscanned) = known_only(inventory);
+    let (packages, unscanned) = queryable(inventory);
     let ids = client.query(&packages)?;
     let unique: BTreeSet<String> = ids.iter().flatten().cloned().collect();
     let records = client.fetch(&unique)?;
@@ -116,7 +148,7 @@ pub fn online(client: &Client, inventory: Inventory) -> Result<Scan> {
     };
     for (package, ids) in packages.into_iter().zip(ids) {
         for id in ids {
-            if let Some(vuln) = records.get(&id) {
+            if let Some(vuln) = records.get(&id).filter(|v| v.withdrawn.is_none()) {
                 scan.findings.push(Finding {
                     package: package.clone(),
                     vuln: Arc::clone(vuln),
@@ -132,7 +164,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unknown_ecosystems_are_kept_out_of_api_queries() {
+    fn unknown_ecosystems_and_unversioned_packages_are_kept_out_of_api_queries() {
         let inventory = Inventory {
             packages: vec![
                 Package::new("npm", "a", "1.0.0", "s"),
@@ -140,22 +172,35 @@ mod tests {
                 Package::new("Debian:12", "openssl", "3.0.11-1~deb12u2", "s"),
                 Package::new("debian", "zlib", "1.2.13", "s"),
                 Package::commit("https://example.org/r", "abc", "s"),
+                Package::new("npm", "lodash", "", "s"),
+                Package::new("npm", "lodash", "not-a-version", "s"),
+                Package::new("opam", "lwt", "anything", "s"),
             ],
             unscanned: vec![],
         };
-        let (known, unscanned) = known_only(inventory);
+        let (known, unscanned) = queryable(inventory);
         let names: Vec<&str> = known.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["a", "openssl", "https://example.org/r"]);
+        assert_eq!(names, ["a", "openssl", "https://example.org/r", "lwt"]);
         let skipped: Vec<(&str, &str)> = unscanned
             .iter()
-            .map(|u| (u.name.as_str(), u.ecosystem.as_deref().unwrap_or("")))
+            .map(|u| (u.name.as_str(), u.version.as_str()))
             .collect();
-        assert_eq!(skipped, [("hello", "Nix"), ("zlib", "debian")]);
+        assert_eq!(
+            skipped,
+            [
+                ("hello", "2.12"),
+                ("zlib", "1.2.13"),
+                ("lodash", ""),
+                ("lodash", "not-a-version")
+            ]
+        );
         assert!(
             unscanned[0]
                 .reason
                 .contains("\"Nix\" is not an OSV ecosystem")
         );
+        assert!(unscanned[2].reason.starts_with("no version"));
+        assert!(unscanned[3].reason.contains("is not a version"));
     }
 
     #[test]
@@ -176,15 +221,19 @@ mod tests {
                 Package::new("opam", "lwt", "3.4.0", "s"),
                 Package::new("PyPI", "b", "1.0", "s"),
                 Package::commit("https://example.org/r", "abc", "s"),
+                Package::new("npm", "a", "", "s"),
+                Package::new("npm", "a", "not-a-version", "s"),
             ],
             unscanned: vec![],
         };
         let scan = offline(&db, inventory);
-        assert_eq!(scan.packages, 5);
+        assert_eq!(scan.packages, 7);
         assert_eq!(scan.findings.len(), 1);
         assert_eq!(scan.findings[0].package.version, "1.0.0");
         let reasons: Vec<&str> = scan.unscanned.iter().map(|u| u.reason.as_str()).collect();
-        assert_eq!(reasons.len(), 3, "{reasons:?}");
+        assert_eq!(reasons.len(), 5, "{reasons:?}");
         assert!(reasons[0].contains("no version order"), "{reasons:?}");
+        assert!(reasons[3].starts_with("no version:"), "{reasons:?}");
+        assert!(reasons[4].contains("is not a version"), "{reasons:?}");
     }
 }

@@ -1,5 +1,6 @@
-//! Severity of a record: the CVSS base score computed from its vector (v3 preferred, then v4,
-//! then v2), the qualitative rating of that score, or a rating word the database gives.
+//! Severity of a record: of its severity entries, the one that rates highest (the highest
+//! CVSS base score computed from the vectors, v2, v3 and v4 alike, or a rating word), else a
+//! rating word the database gives.
 
 use std::str::FromStr;
 
@@ -59,11 +60,11 @@ impl Rating {
     }
 }
 
-/// The severity reported for a finding.
+/// The severity reported for a finding: the entry it was rated by, and that rating.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Severity {
-    /// The OSV severity type the rating comes from (`CVSS_V3`, `Ubuntu`, or
-    /// `database_specific` for a word from the database's own data).
+    /// The OSV severity type of the entry the rating comes from (`CVSS_V3`, `CVSS_V4`,
+    /// `Ubuntu`, or `database_specific` for a word from the database's own data).
     #[serde(rename = "type")]
     pub kind: String,
     /// The CVSS vector, when the rating comes from one.
@@ -76,10 +77,14 @@ pub struct Severity {
     pub rating: Rating,
 }
 
+/// The entry types read, in the order that breaks ties between entries rating the same.
 const PREFERENCE: &[&str] = &["CVSS_V3", "CVSS_V4", "CVSS_V2", "Ubuntu"];
 
-/// The severity of a record for one package: the record's own scores, else those of the
-/// package's `affected` entry, else the database's rating word; `None` when unrated.
+/// The severity of a record for one package, from the record's own entries, else those of
+/// the package's `affected` entries: the entry that rates highest (a higher base score wins
+/// within a rating, a scored entry beats a word, then [`PREFERENCE`] order), so a record
+/// scored low in one CVSS version and critical in another is critical. Without a readable
+/// entry, the database's rating word; `None` when unrated.
 pub fn assess(vuln: &Vulnerability, affected_scores: &[SeverityScore]) -> Option<Severity> {
     let scores = if vuln.severity.is_empty() {
         affected_scores
@@ -89,8 +94,19 @@ pub fn assess(vuln: &Vulnerability, affected_scores: &[SeverityScore]) -> Option
     PREFERENCE
         .iter()
         .flat_map(|kind| scores.iter().filter(move |s| s.kind == *kind))
-        .find_map(from_score)
+        .filter_map(from_score)
+        .fold(None, |best, next| match best {
+            Some(best) if !outranks(&next, &best) => Some(best),
+            _ => Some(next),
+        })
         .or_else(|| database_word(vuln))
+}
+
+/// True when `a` rates strictly higher than `b`: a higher rating, or the same rating with a
+/// higher base score (a score beats no score).
+fn outranks(a: &Severity, b: &Severity) -> bool {
+    let score = |s: &Severity| s.base_score.unwrap_or(-1.0);
+    (a.rating, score(a)) > (b.rating, score(b))
 }
 
 fn from_score(score: &SeverityScore) -> Option<Severity> {
@@ -146,20 +162,44 @@ mod tests {
         assert_eq!(assess(&v, &[]).unwrap().base_score, Some(10.0));
     }
 
+    const V4_CRITICAL: &str = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
+
     #[test]
-    fn prefers_v3_and_reads_v4_and_words() {
+    fn the_highest_rated_entry_wins_whatever_its_version_or_place() {
+        let low_v3 = ("CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L");
+        for entries in [
+            vec![low_v3, ("CVSS_V4", V4_CRITICAL)],
+            vec![("CVSS_V4", V4_CRITICAL), low_v3],
+        ] {
+            let s = assess(&vuln(&entries), &[]).unwrap();
+            assert_eq!(s.kind, "CVSS_V4");
+            assert_eq!(s.vector.as_deref(), Some(V4_CRITICAL));
+            assert_eq!((s.base_score, s.rating), (Some(9.3), Rating::Critical));
+        }
+        let v2_high = ("CVSS_V2", "AV:N/AC:L/Au:N/C:P/I:P/A:P");
+        let s = assess(&vuln(&[low_v3, v2_high]), &[]).unwrap();
+        assert_eq!((s.kind.as_str(), s.base_score), ("CVSS_V2", Some(7.5)));
+        let s = assess(&vuln(&[low_v3, ("Ubuntu", "high")]), &[]).unwrap();
+        assert_eq!((s.kind.as_str(), s.rating), ("Ubuntu", Rating::High));
+        let s = assess(&vuln(&[("Ubuntu", "high"), v2_high]), &[]).unwrap();
+        assert_eq!(s.kind, "CVSS_V2", "a score beats a word of the same rating");
+        let s = assess(&vuln(&[("CVSS_V3", "garbage"), low_v3]), &[]).unwrap();
+        assert_eq!(
+            s.base_score,
+            Some(5.3),
+            "an unreadable entry is passed over"
+        );
+    }
+
+    #[test]
+    fn ties_keep_v3_and_reads_v4_and_words() {
         let v = vuln(&[
-            (
-                "CVSS_V4",
-                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
-            ),
-            ("CVSS_V3", "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"),
+            ("CVSS_V4", V4_CRITICAL),
+            ("CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:L/A:N"),
         ]);
+        assert_eq!(assess(&v, &[]).unwrap().base_score, Some(9.3));
         assert_eq!(assess(&v, &[]).unwrap().kind, "CVSS_V3");
-        let v4 = vuln(&[(
-            "CVSS_V4",
-            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
-        )]);
+        let v4 = vuln(&[("CVSS_V4", V4_CRITICAL)]);
         assert_eq!(assess(&v4, &[]).unwrap().base_score, Some(9.3));
         let u = vuln(&[("Ubuntu", "medium")]);
         assert_eq!(assess(&u, &[]).unwrap().rating, Rating::Medium);

@@ -1467,3 +1467,438 @@ fn api_keeps_at_most_10_requests_in_flight() {
         "batches run in parallel, at most 10 at once: {peak}"
     );
 }
+
+// ---------------------------------------------------------------- ratings, empty inputs, versions
+
+/// Writes records, one file each, under `<dir>/db/<ecosystem>/`.
+fn database_of(dir: &Path, items: &[Value]) -> PathBuf {
+    let db = dir.join("db");
+    for item in items {
+        let eco = item["affected"][0]["package"]["ecosystem"]
+            .as_str()
+            .unwrap();
+        std::fs::create_dir_all(db.join(eco)).unwrap();
+        let id = item["id"].as_str().unwrap();
+        std::fs::write(db.join(eco).join(format!("{id}.json")), item.to_string()).unwrap();
+    }
+    db
+}
+
+const V4_CRITICAL: &str = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
+
+#[test]
+fn several_severity_entries_rate_by_the_highest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = record("x_SEV-1", "npm", "p8", json!([{"introduced": "0"}]), None);
+    r["severity"] = json!([
+        {"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L"},
+        {"type": "CVSS_V4", "score": V4_CRITICAL},
+    ]);
+    let db = database_of(dir.path(), &[r]);
+    let out = cmd()
+        .args(["--fail-on", "high", "--offline"])
+        .arg(&db)
+        .write_stdin(r#"{"ecosystem":"npm","name":"p8","version":"1.0.0"}"#)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let f = &findings(&out.stdout)[0];
+    assert_eq!(
+        f["severity"],
+        json!({"type": "CVSS_V4", "vector": V4_CRITICAL, "base_score": 9.3, "rating": "critical"})
+    );
+    assert_eq!(f["fails"], true);
+    assert_eq!(summary(&out.stdout)["by_rating"]["critical"], 1);
+}
+
+#[test]
+fn empty_inputs_are_errors_not_clean_scans() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    for args in [vec![], vec!["-"]] {
+        for stdin in ["", "\n  \n"] {
+            let out = cmd()
+                .arg("--offline")
+                .arg(&db)
+                .args(&args)
+                .write_stdin(stdin)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{args:?} {stdin:?}");
+            assert_eq!(
+                stderr_of(&out),
+                "osv-check: error: <stdin>: no packages: the input is empty\n"
+            );
+            assert!(out.stdout.is_empty());
+        }
+    }
+    let server = Server::start(standard);
+    let out = api_cmd(&server).write_stdin("").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(server.requests().is_empty(), "nothing is sent");
+    for name in [
+        "Cargo.lock",
+        "package-lock.json",
+        "requirements.txt",
+        "uv.lock",
+        "bom.json",
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, "").unwrap();
+        let out = cmd().arg("--offline").arg(&db).arg(&path).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        assert_eq!(
+            stderr_of(&out),
+            format!(
+                "osv-check: error: {}: no packages: the input is empty\n",
+                path.display()
+            )
+        );
+    }
+    let out = cmd()
+        .arg("--offline")
+        .arg(&db)
+        .write_stdin("[]\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr_of(&out),
+        "osv-check: error: <stdin>:1:1: no packages: the list is empty\n"
+    );
+}
+
+#[test]
+fn misshapen_lockfiles_are_located_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "Cargo.lock",
+            "version = 3\n",
+            ":1:1: expected [[package]] tables",
+        ),
+        (
+            "package-lock.json",
+            r#"{"lockfileVersion":3,"packages":"x"}"#,
+            ":1:35: invalid type: string \"x\", expected a map",
+        ),
+        (
+            "lock.json",
+            r#"{"lockfileVersion":3,"packages":"x"}"#,
+            ":1:35: invalid type: string \"x\", expected a map",
+        ),
+        (
+            "package-lock.json",
+            "{\"lockfileVersion\":2}",
+            ":1:1: expected \"packages\"",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = cmd().arg("--offline").arg(&db).arg(&path).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr_of(&out));
+        let err = stderr_of(&out);
+        assert!(
+            err.starts_with(&format!("osv-check: error: {}{expected}", path.display())),
+            "{name}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn well_formed_lockfiles_without_dependencies_are_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let cargo = dir.path().join("Cargo.lock");
+    std::fs::write(
+        &cargo,
+        "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    let out = cmd()
+        .arg("--offline")
+        .arg(&db)
+        .arg(&cargo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(
+        summary(&out.stdout)["packages"],
+        1,
+        "the root crate is checked"
+    );
+    let npm = dir.path().join("package-lock.json");
+    std::fs::write(
+        &npm,
+        r#"{"name":"app","lockfileVersion":3,"packages":{"":{"name":"app","version":"1.0.0"}}}"#,
+    )
+    .unwrap();
+    let out = cmd().arg("--offline").arg(&db).arg(&npm).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(summary(&out.stdout)["packages"], 0);
+    assert!(stderr_of(&out).contains("warning: the inputs name no packages"));
+}
+
+#[test]
+fn requirements_name_every_requirement_they_cannot_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let req = dir.path().join("requirements.txt");
+    std::fs::write(
+        &req,
+        "--index-url https://example.org/simple\n\
+         jinja2==2.11.2 --hash=sha256:abc\n\
+         Django>=3.0\n\
+         -e git+https://example.org/a/b#egg=b\n\
+         --editable ./libs/c\n\
+         git+https://example.org/d.git@v1.0#egg=d\n\
+         urllib3 @ https://example.org/urllib3-1.26.8.zip\n\
+         https://example.org/wheels/e_pkg-1.0-py3-none-any.whl\n\
+         ./downloads/numpy-1.9.2-cp34-none-win32.whl\n",
+    )
+    .unwrap();
+    let out = cmd().arg("--offline").arg(&db).arg(&req).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert_eq!(ids(&out.stdout), ["x_PY-1"]);
+    let s = summary(&out.stdout);
+    let unscanned: Vec<(String, String)> = s["unscanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            assert_eq!(u["ecosystem"], "PyPI");
+            assert!(u.get("version").is_none(), "{u}");
+            (
+                u["name"].as_str().unwrap().to_string(),
+                u["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = unscanned.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Django", "b", "./libs/c", "d", "urllib3", "e_pkg", "numpy"]
+    );
+    assert_eq!(
+        unscanned[0].1,
+        "not pinned to one version with == or === (>=3.0)"
+    );
+    assert!(unscanned[1].1.starts_with("an editable requirement"));
+    assert!(
+        unscanned[3]
+            .1
+            .starts_with("a URL or local path requirement")
+    );
+    assert!(
+        unscanned[4]
+            .1
+            .starts_with("a direct reference (name @ URL)")
+    );
+    assert!(stderr_of(&out).contains("7 packages could not be checked"));
+}
+
+#[test]
+fn packages_without_a_usable_version_are_unscanned_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database_of(
+        dir.path(),
+        &[
+            record(
+                "x_LD-1",
+                "npm",
+                "lodash",
+                json!([{"introduced": "0"}, {"fixed": "4.17.21"}]),
+                Some(CRITICAL),
+            ),
+            record(
+                "x_RQ-1",
+                "PyPI",
+                "requests",
+                json!([{"introduced": "0"}, {"fixed": "2.31.0"}]),
+                Some(CRITICAL),
+            ),
+        ],
+    );
+    let bom = dir.path().join("bom.json");
+    std::fs::write(
+        &bom,
+        json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [
+            {"name": "lodash", "purl": "pkg:npm/lodash"},
+            {"name": "lodash", "purl": "pkg:npm/lodash@not-a-version"},
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let uv = dir.path().join("uv.lock");
+    std::fs::write(
+        &uv,
+        "version = 1\n[[package]]\nname = \"requests\"\nsource = { editable = \".\" }\n",
+    )
+    .unwrap();
+    let out = cmd()
+        .arg("--offline")
+        .arg(&db)
+        .arg(&bom)
+        .arg(&uv)
+        .arg("-")
+        .write_stdin(
+            "{\"ecosystem\":\"npm\",\"name\":\"lodash\",\"version\":\"\"}\n\
+             {\"purl\":\"pkg:npm/lodash@4.17.20\"}\n\
+             {\"ecosystem\":\"PyPI\",\"name\":\"requests\",\"version\":\"2.x!\"}\n",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let found = findings(&out.stdout);
+    assert_eq!(found.len(), 1, "only the versioned package: {found:?}");
+    assert_eq!(found[0]["package"]["version"], "4.17.20");
+    let s = summary(&out.stdout);
+    let unscanned: Vec<(&str, &str, &str)> = s["unscanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["name"].as_str().unwrap(),
+                u["version"].as_str().unwrap_or(""),
+                u["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(unscanned.len(), 5, "{unscanned:?}");
+    let no_version = unscanned.iter().filter(|u| u.1.is_empty()).count();
+    assert_eq!(no_version, 3, "{unscanned:?}");
+    for (_, version, reason) in &unscanned {
+        if version.is_empty() {
+            assert!(reason.starts_with("no version:"), "{reason}");
+        } else {
+            assert!(reason.contains("is not a"), "{reason}");
+        }
+    }
+    assert!(unscanned.contains(&(
+        "lodash",
+        "not-a-version",
+        "\"not-a-version\" is not a version (a SemVer-like version starts with a digit, after an optional \"v\")"
+    )));
+}
+
+#[test]
+fn packages_without_a_usable_version_are_never_sent() {
+    let server = Server::start(standard);
+    let input = "{\"ecosystem\":\"npm\",\"name\":\"minimist\"}\n\
+                 {\"purl\":\"pkg:npm/lodash\"}\n\
+                 {\"purl\":\"pkg:npm/lodash@not-a-version\"}\n";
+    let out = api_cmd(&server).write_stdin(input).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(server.requests().is_empty(), "nothing to ask about");
+    assert_eq!(
+        summary(&out.stdout)["unscanned"].as_array().unwrap().len(),
+        3
+    );
+    let out = api_cmd(&server)
+        .write_stdin(format!("{TWO_PACKAGES}{input}"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let batch: Value = serde_json::from_str(&server.requests()[0].2).unwrap();
+    let queries = batch["queries"].as_array().unwrap();
+    assert_eq!(queries.len(), 2, "{queries:?}");
+    assert!(queries.iter().all(|q| q["version"].is_string()));
+    let s = summary(&out.stdout);
+    assert_eq!(s["packages"], 5);
+    assert_eq!(s["unscanned"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn withdrawn_records_are_skipped_online() {
+    let server = Server::start(|_, path, _| {
+        if path == "/v1/querybatch" {
+            let result = json!({"vulns": [{"id": "x_W-1"}, {"id": "x_API-live"}]});
+            return Reply::Json(200, json!({ "results": [result] }).to_string());
+        }
+        let id = path.trim_start_matches("/v1/vulns/");
+        let mut r = record(
+            id,
+            "npm",
+            "lodash",
+            json!([{"introduced": "0"}]),
+            Some(CRITICAL),
+        );
+        if id == "x_W-1" {
+            r["withdrawn"] = json!("2024-01-02T00:00:00Z");
+        }
+        Reply::Json(200, r.to_string())
+    });
+    let out = api_cmd(&server)
+        .write_stdin(r#"{"ecosystem":"npm","name":"lodash","version":"4.17.20"}"#)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert_eq!(ids(&out.stdout), ["x_API-live"]);
+    assert_eq!(summary(&out.stdout)["findings"], 1);
+    let server = Server::start(|_, path, _| {
+        if path == "/v1/querybatch" {
+            return Reply::Json(
+                200,
+                json!({"results": [{"vulns": [{"id": "x_W-1"}]}]}).to_string(),
+            );
+        }
+        let mut r = record("x_W-1", "npm", "lodash", json!([{"introduced": "0"}]), None);
+        r["withdrawn"] = json!("2024-01-02T00:00:00Z");
+        Reply::Json(200, r.to_string())
+    });
+    let out = api_cmd(&server)
+        .write_stdin(r#"{"ecosystem":"npm","name":"lodash","version":"4.17.20"}"#)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert_eq!(summary(&out.stdout)["findings"], 0);
+}
+
+#[test]
+fn tables_list_the_unscanned_packages() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let req = dir.path().join("requirements.txt");
+    std::fs::write(&req, "jinja2==2.11.2\nflask>=2.0\n").unwrap();
+    let run = |format: &str| {
+        let out = cmd()
+            .arg("--offline")
+            .arg(&db)
+            .args(["-o", format])
+            .arg(&req)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let csv = run("csv");
+    let source = req.display().to_string();
+    assert_eq!(
+        csv.lines().collect::<Vec<_>>(),
+        [
+            "ID,RATING,SCORE,ECOSYSTEM,PACKAGE,VERSION,FIXED,SOURCE,STATUS,NOTE".to_string(),
+            format!("x_PY-1,low,3.1,PyPI,jinja2,2.11.2,2.11.3,{source},failing,"),
+            format!(
+                ",,,PyPI,flask,,,{source},unscanned,not pinned to one version with == or === (>=2.0)"
+            ),
+        ]
+    );
+    let table = run("table");
+    let row = table.lines().find(|l| l.contains("flask")).unwrap();
+    assert!(
+        row.contains("unscanned") && row.contains("not pinned"),
+        "{row}"
+    );
+    assert!(table.contains("1 findings (0 ignored, 1 failing) in 1 of 1 packages; 1 unscanned."));
+    let markdown = run("markdown");
+    let row = markdown.lines().find(|l| l.contains("flask")).unwrap();
+    assert!(
+        row.starts_with("|") && row.contains("| unscanned |"),
+        "{row}"
+    );
+}

@@ -1,6 +1,6 @@
 //! `Cargo.lock`: every `[[package]]` is a Rust crate, path and git crates included.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use serde::Deserialize;
 
 use super::parse_toml;
@@ -18,9 +18,16 @@ struct LockPackage {
     version: String,
 }
 
-/// Reads the crates of a `Cargo.lock`.
+/// Reads the crates of a `Cargo.lock`. Cargo lists the root package too, so a lock without
+/// any `[[package]]` is not a Cargo.lock; one with only the root package is a project without
+/// dependencies, and its one crate is checked like the others.
 pub fn parse(source: &str, text: &str) -> Result<Inventory> {
     let lock: Lock = parse_toml(source, text)?;
+    if lock.package.is_empty() {
+        bail!(
+            "{source}:1:1: expected [[package]] tables (a Cargo.lock lists at least the root package)"
+        );
+    }
     let packages = lock
         .package
         .iter()
@@ -52,5 +59,14 @@ mod tests {
         assert!(err.starts_with("Cargo.lock:1:1: "), "{err}");
         let err = parse("Cargo.lock", "[[package]\n").unwrap_err().to_string();
         assert!(err.starts_with("Cargo.lock:1:"), "{err}");
+        let err = parse("Cargo.lock", "# nothing\nversion = 4\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("Cargo.lock:1:1: expected [[package]]"),
+            "{err}"
+        );
+        let root_only = "version = 4\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n";
+        assert_eq!(parse("Cargo.lock", root_only).unwrap().packages.len(), 1);
     }
 }

@@ -14,7 +14,7 @@ pub mod sbom;
 
 use std::path::Path;
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use shared::input::{Source, line_column};
@@ -60,12 +60,17 @@ pub fn read(source: &Source) -> Result<Inventory> {
 
 /// Parses the bytes of an input whose file name is `file_name` (empty for standard input);
 /// `name` is used in records and errors, `path` resolves `-r` includes of requirements.
+/// An input with nothing in it (empty, or only whitespace) is an error, not an input without
+/// packages: an empty pipe must not pass as a clean project.
 pub fn parse_named(
     name: &str,
     file_name: &str,
     bytes: &[u8],
     path: Option<&Path>,
 ) -> Result<Inventory> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        bail!("{name}: no packages: the input is empty");
+    }
     let mut inventory = match kind_of(Path::new(file_name)) {
         Kind::CargoLock => cargo_lock::parse(name, text(name, bytes)?)?,
         Kind::PythonLock => python_lock::parse(name, text(name, bytes)?)?,
@@ -165,5 +170,21 @@ mod tests {
         assert_eq!(by_shape("s", lines).unwrap().packages.len(), 2);
         let err = by_shape("s", br#"[{"x":1}]"#).unwrap_err().to_string();
         assert!(err.starts_with("s:1:2: expected"), "{err}");
+    }
+
+    #[test]
+    fn empty_inputs_are_errors_whatever_their_name() {
+        for file_name in [
+            "",
+            "Cargo.lock",
+            "package-lock.json",
+            "requirements.txt",
+            "go.mod",
+        ] {
+            for bytes in [&b""[..], b" \n\t\n"] {
+                let err = parse_named("in", file_name, bytes, None).unwrap_err();
+                assert_eq!(err.to_string(), "in: no packages: the input is empty");
+            }
+        }
     }
 }

@@ -19,10 +19,15 @@ pub fn parse(source: &str, bytes: &[u8]) -> Result<Inventory> {
     Ok(inventory)
 }
 
-/// Reads the records of a JSON array document, each error located at its element.
+/// Reads the records of a JSON array document, each error located at its element. An empty
+/// list names no package and is an error, like an empty input.
 pub fn parse_array(source: &str, bytes: &[u8]) -> Result<Inventory> {
     let items: Vec<&serde_json::value::RawValue> =
         serde_json::from_slice(bytes).map_err(|e| json_error(source, &e))?;
+    if items.is_empty() {
+        let at = bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        return Err(located(source, bytes, at, "no packages: the list is empty"));
+    }
     let mut inventory = Inventory::default();
     for item in items {
         let at = (item.get().as_ptr() as usize).saturating_sub(bytes.as_ptr() as usize);
@@ -159,7 +164,8 @@ mod tests {
         let text = b"[\n  {\"ecosystem\":\"npm\",\"name\":\"a\"},\n  {\"x\":1}\n]";
         let err = parse_array("in", text).unwrap_err().to_string();
         assert!(err.starts_with("in:3:3: expected"), "{err}");
-        assert_eq!(parse_array("in", b"[]").unwrap().packages.len(), 0);
+        let err = parse_array("in", b"\n [ ]").unwrap_err().to_string();
+        assert_eq!(err, "in:2:2: no packages: the list is empty");
     }
 
     #[test]

@@ -90,8 +90,13 @@ impl Scheme {
         }
     }
 
-    /// Parses a version in this scheme; an error says why the string is not a version.
+    /// Parses a version in this scheme; an error says why the string is not a version. The
+    /// SemVer-like orders (npm, Rust crates, Go …, NuGet, Pub) read the rest of a version
+    /// leniently, as their tools do, but only once it starts like one: with a digit, after an
+    /// optional `v` (NuGet: after surrounding whitespace, and no `v`). Anything else
+    /// (`not-a-version`, `latest`, an empty string) is rejected rather than read as `0`.
     pub fn parse(self, text: &str) -> Result<VersionKey, String> {
+        self.check_start(text)?;
         match self {
             Scheme::Semver => Ok(VersionKey::Semver(semver::SemverLike::parse(text))),
             Scheme::Pypi => pep440_rs::Version::from_str(text)
@@ -107,6 +112,23 @@ impl Scheme {
             Scheme::Pub => Ok(VersionKey::Semver(semver::SemverLike::parse_pub(text))),
             Scheme::Hackage => dotted::DottedVersion::parse_hackage(text).map(VersionKey::Dotted),
             Scheme::R => dotted::DottedVersion::parse_r(text).map(VersionKey::Dotted),
+        }
+    }
+
+    /// Rejects, for the SemVer-like orders, text that does not start like a version.
+    fn check_start(self, text: &str) -> Result<(), String> {
+        let (body, expected) = match self {
+            Scheme::Semver | Scheme::Pub => (
+                text.strip_prefix('v').unwrap_or(text),
+                "a SemVer-like version starts with a digit, after an optional \"v\"",
+            ),
+            Scheme::NuGet => (text.trim(), "a NuGet version starts with a digit"),
+            _ => return Ok(()),
+        };
+        if body.starts_with(|c: char| c.is_ascii_digit()) {
+            Ok(())
+        } else {
+            Err(format!("{text:?} is not a version ({expected})"))
         }
     }
 }
@@ -162,3 +184,34 @@ pub fn compare(scheme: Scheme, a: &str, b: &str) -> Result<Ordering, String> {
 
 #[cfg(test)]
 mod fixtures;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn semver_like_orders_reject_what_does_not_start_like_a_version() {
+        for scheme in [Scheme::Semver, Scheme::Pub, Scheme::NuGet] {
+            for bad in ["", "v", "not-a-version", "latest", "*", "x1.0", "-1"] {
+                assert!(scheme.parse(bad).is_err(), "{scheme:?} {bad:?}");
+            }
+            assert!(scheme.parse("1.0.0-rc.1").is_ok(), "{scheme:?}");
+        }
+        assert!(Scheme::Semver.parse("v1.2.3").is_ok());
+        assert!(Scheme::Pub.parse("v1.2.3+4").is_ok());
+        assert!(Scheme::NuGet.parse(" 1.0 ").is_ok());
+        assert!(
+            Scheme::NuGet.parse("v1.0").is_err(),
+            "NuGet has no v prefix"
+        );
+        assert!(
+            Scheme::Semver.parse("V1.0").is_err(),
+            "the lenient parser strips only v"
+        );
+        let err = Scheme::Semver.parse("not-a-version").unwrap_err();
+        assert_eq!(
+            err,
+            "\"not-a-version\" is not a version (a SemVer-like version starts with a digit, after an optional \"v\")"
+        );
+    }
+}
