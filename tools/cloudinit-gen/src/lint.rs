@@ -7,6 +7,7 @@ mod cloudconfig;
 mod keys;
 mod merge;
 mod multipart;
+mod netvalues;
 mod network;
 mod shell;
 mod tabs;
@@ -545,6 +546,85 @@ mod tests {
         assert_eq!(
             checks(&[("user-data", "#!/bin/sh\n"), META, ("network-config", mac)]),
             ["mac_read_as_number"]
+        );
+    }
+
+    #[test]
+    fn network_values_are_checked_one_finding_each() {
+        let v1 = |subnet: &str, extra: &str| {
+            format!(
+                "version: 1\nconfig:\n- type: physical\n  name: eth0\n{extra}  subnets:\n  - {subnet}\n"
+            )
+        };
+        let v2 = |device: &str| format!("version: 2\nethernets:\n  eth0:\n    {device}\n");
+        for (doc, expected) in [
+            (
+                v1("{type: static, address: 10.0.0.300/24}", ""),
+                "network_config_value: config[0].subnets[0].address \"10.0.0.300/24\": not an IPv4 address with an optional prefix",
+            ),
+            (
+                v1("{type: statc, address: 10.0.0.3/24}", ""),
+                "network_config_value: config[0].subnets[0].type \"statc\": not a subnet type",
+            ),
+            (
+                v1("{type: dhcp4}", "  mac_adress: '52:54:00:12:34:56'\n"),
+                "unknown_key: config[0]: unknown key \"mac_adress\" (cloud-init ignores it)",
+            ),
+            (
+                v1(
+                    "{type: static, address: 10.0.0.3, netmask: 255.0.255.0}",
+                    "",
+                ),
+                "network_config_value: config[0].subnets[0].netmask \"255.0.255.0\": not a netmask",
+            ),
+            (
+                v2("dhcp4: maybe"),
+                "network_config_value: ethernets.eth0.dhcp4 \"maybe\": not a boolean",
+            ),
+            (
+                v2("addresses: [10.0.0.2]"),
+                "network_config_value: ethernets.eth0.addresses[0] \"10.0.0.2\": not an address with a prefix",
+            ),
+            (
+                v2("gateway4: 'fd00::1'"),
+                "network_config_value: ethernets.eth0.gateway4 \"fd00::1\": not an IPv4 address",
+            ),
+        ] {
+            let found: Vec<String> = lint_seed(
+                "s",
+                &seed(&[("user-data", "#!/bin/sh\n"), META, ("network-config", &doc)]),
+                Options::default(),
+            )
+            .into_iter()
+            .map(|f| format!("{}: {}", f.check, f.message))
+            .collect();
+            assert_eq!(found.len(), 1, "{doc}: {found:?}");
+            assert!(found[0].starts_with(expected), "{doc}: {found:?}");
+        }
+        let good = v1(
+            "{type: static, address: 10.0.0.3/24, gateway: 10.0.0.1, dns_nameservers: [10.0.0.1], routes: [{network: 10.20.0.0, netmask: 255.255.0.0, gateway: 10.0.0.254}]}",
+            "  mac_address: '52:54:00:12:34:56'\n  mtu: 1500\n",
+        );
+        assert!(
+            checks(&[
+                ("user-data", "#!/bin/sh\n"),
+                META,
+                ("network-config", &good)
+            ])
+            .is_empty()
+        );
+        let good = v2(
+            "{dhcp4: yes, addresses: [10.0.0.2/24], nameservers: {addresses: [10.0.0.1]}, routes: [{to: 10.1.0.0/16, via: 10.0.0.1, metric: 5}]}",
+        );
+        let good = good.replace("eth0:\n    {", "eth0: {");
+        assert!(
+            checks(&[
+                ("user-data", "#!/bin/sh\n"),
+                META,
+                ("network-config", &good)
+            ])
+            .is_empty(),
+            "{good}"
         );
     }
 

@@ -365,12 +365,7 @@ impl Cidr {
 }
 
 fn interface(path: &str, iface: &Interface, version: u8) -> Result<()> {
-    let name_ok = (1..=15).contains(&iface.name.len())
-        && iface
-            .name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
-    if !name_ok {
+    if !is_interface_name(&iface.name) {
         bail!("{path}.name: not an interface name (letters, digits, '_', '.', '-', at most 15)");
     }
     if let Some(mac) = &iface.mac {
@@ -434,7 +429,16 @@ fn interface(path: &str, iface: &Interface, version: u8) -> Result<()> {
     Ok(())
 }
 
-fn is_mac(mac: &str) -> bool {
+/// True for a Linux interface name: letters, digits, `_`, `.`, `-`, at most 15 characters.
+pub fn is_interface_name(name: &str) -> bool {
+    (1..=15).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+}
+
+/// True for a MAC address written as six pairs of hex digits joined by colons.
+pub fn is_mac(mac: &str) -> bool {
     let parts: Vec<&str> = mac.split(':').collect();
     parts.len() == 6
         && parts

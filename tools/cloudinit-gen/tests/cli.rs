@@ -1885,3 +1885,58 @@ fn crlf_scripts_are_refused() {
         "{err}"
     );
 }
+
+/// Whether `netplan generate` accepts a version 2 network-config.
+fn netplan_accepts(config: &str) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let netplan_dir = dir.path().join("etc/netplan");
+    fs::create_dir_all(&netplan_dir).unwrap();
+    let indented: String = config.lines().map(|l| format!("  {l}\n")).collect();
+    let file = netplan_dir.join("50-cloud-init.yaml");
+    fs::write(&file, format!("network:\n{indented}")).unwrap();
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
+    Command::new("netplan")
+        .args(["generate", "--root-dir"])
+        .arg(dir.path())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
+
+#[test]
+fn lint_checks_network_values_that_the_renderers_refuse() {
+    let v2 = |device: &str| format!("version: 2\nethernets:\n  eth0:\n    {device}\n");
+    let v1 = "version: 1\nconfig:\n- type: physical\n  name: eth0\n  subnets:\n  - {type: static, address: 10.0.0.300/24}\n";
+    let cases = [
+        (v2("dhcp4: maybe"), "network_config_value"),
+        (v2("addresses: [10.0.0.2]"), "network_config_value"),
+        (v2("adresses: [10.0.0.2/24]"), "unknown_key"),
+        (v1.to_string(), "network_config_value"),
+    ];
+    for (doc, check) in &cases {
+        let dir = seed_dir("#cloud-config\n");
+        fs::write(dir.path().join("network-config"), doc).unwrap();
+        assert_eq!(lint_checks(dir.path()), [*check], "{doc}");
+    }
+    for version in [1, 2] {
+        let (code, recs, _) = run(&[], Some(&network_spec(version).to_string()));
+        assert_eq!(code, 0);
+        let dir = seed_dir("#cloud-config\n");
+        fs::write(
+            dir.path().join("network-config"),
+            file_content(&recs, "network-config"),
+        )
+        .unwrap();
+        assert!(lint_checks(dir.path()).is_empty(), "version {version}");
+    }
+    if have("netplan", &["info"]) {
+        for (doc, _) in &cases[..3] {
+            assert!(!netplan_accepts(doc), "netplan accepted {doc}");
+        }
+        assert!(netplan_accepts(&v2("dhcp4: yes")));
+    }
+    if have("cloud-init", &["--version"]) {
+        assert!(!render_network_config(v1).0, "cloud-init rendered {v1}");
+    }
+}

@@ -3,7 +3,7 @@
 
 use serde_yaml_ng::Value;
 
-use super::{Severity, Sink, parse_yaml, text, yaml11_macs};
+use super::{Severity, Sink, netvalues, parse_yaml, text, yaml11_macs};
 
 const V2_ETHERNET_KEYS: &[&str] = &[
     "match",
@@ -44,6 +44,16 @@ const V2_ETHERNET_KEYS: &[&str] = &[
     "dhcp-identifier",
 ];
 
+/// The top-level keys of version 2.
+const V2_TOP_LEVEL_KEYS: &[&str] = &[
+    "version",
+    "renderer",
+    "ethernets",
+    "bonds",
+    "bridges",
+    "vlans",
+];
+
 /// Checks a network-config file.
 pub fn check(sink: &mut Sink<'_>, data: &[u8]) {
     let Some(text) = text(sink, data) else { return };
@@ -53,7 +63,7 @@ pub fn check(sink: &mut Sink<'_>, data: &[u8]) {
     };
     let doc = doc.get("network").cloned().unwrap_or(doc);
     match doc.get("version").and_then(Value::as_u64) {
-        Some(1) => {}
+        Some(1) => netvalues::v1(sink, &doc),
         Some(2) => network_v2(sink, &doc),
         _ => sink.add(
             "network_version",
@@ -64,12 +74,23 @@ pub fn check(sink: &mut Sink<'_>, data: &[u8]) {
 }
 
 fn network_v2(sink: &mut Sink<'_>, doc: &Value) {
+    for key in doc.as_mapping().into_iter().flat_map(|m| m.keys()) {
+        let key = key.as_str().unwrap_or("?");
+        if !V2_TOP_LEVEL_KEYS.contains(&key) {
+            sink.add(
+                "unknown_key",
+                Severity::Error,
+                format!("network: unknown key {key:?} (netplan rejects it)"),
+            );
+        }
+    }
     for section in ["ethernets", "bonds", "vlans", "bridges"] {
         let Some(map) = doc.get(section).and_then(Value::as_mapping) else {
             continue;
         };
         for (name, iface) in map {
             let name = name.as_str().unwrap_or("?");
+            netvalues::v2_device(sink, &format!("{section}.{name}"), iface);
             if let Some(keys) = iface.as_mapping() {
                 for key in keys.keys().filter_map(Value::as_str) {
                     if !V2_ETHERNET_KEYS.contains(&key) {
