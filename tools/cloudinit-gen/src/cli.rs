@@ -30,7 +30,8 @@ pub struct Cli {
     /// Spec files (JSON, JSON Lines); `-` or none reads standard input.
     pub inputs: Vec<PathBuf>,
     /// Write the seed files to DIR (DIR/<hostname>/ when there are several specs); files are
-    /// replaced atomically and are mode 0600 when they hold password hashes.
+    /// replaced atomically and are mode 0600 when they hold password hashes. A seed file the new
+    /// seed does not have (`network-config`, `vendor-data`) is removed; other files are left.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
     /// Write a NoCloud ISO 9660 image (Joliet and Rock Ridge, volume `cidata`); one spec only.

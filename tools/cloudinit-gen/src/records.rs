@@ -310,7 +310,18 @@ fn file_mode(seed: &Seed) -> u32 {
     }
 }
 
+/// The files a NoCloud seed directory may hold; those the new seed lacks are removed, so that
+/// the directory is exactly the new seed.
+const SEED_FILE_NAMES: [&str; 4] = ["user-data", "meta-data", "network-config", "vendor-data"];
+
 fn write_dir(seed: &Seed, dir: &Path, out: &mut Output) -> Result<()> {
+    for name in SEED_FILE_NAMES {
+        let path = dir.join(name);
+        if seed.file(name).is_none() && path.is_file() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("{}: cannot remove the old file", path.display()))?;
+        }
+    }
     let mode = file_mode(seed);
     for file in &seed.files {
         let path = dir.join(file.name);

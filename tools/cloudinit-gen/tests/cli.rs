@@ -1940,3 +1940,29 @@ fn lint_checks_network_values_that_the_renderers_refuse() {
         assert!(!render_network_config(v1).0, "cloud-init rendered {v1}");
     }
 }
+
+#[test]
+fn out_dir_holds_exactly_the_new_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("seed");
+    let spec = data("cp-0.json");
+    let (code, _, _) = run(
+        &["--out-dir", out.to_str().unwrap(), spec.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert!(out.join("network-config").exists());
+    fs::write(out.join("vendor-data"), "#cloud-config\n").unwrap();
+    fs::write(out.join("notes.txt"), "mine").unwrap();
+    let (code, _, err) = run(
+        &["--out-dir", out.to_str().unwrap()],
+        Some("{\"hostname\":\"a\"}"),
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut names: Vec<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["meta-data", "notes.txt", "user-data"]);
+}
