@@ -40,8 +40,9 @@ pub struct Cli {
     /// Write a NoCloud FAT image (label `cidata`); one spec only.
     #[arg(long, value_name = "FILE")]
     pub vfat: Option<PathBuf>,
-    /// Print OCI launch metadata (`user_data` gzipped and base64-encoded, `ssh_authorized_keys`)
-    /// and check it against the 32,000-byte metadata limit.
+    /// Print OCI launch metadata (`user_data` gzipped and base64-encoded, `ssh_authorized_keys`:
+    /// the spec's top-level keys, which cloud-init installs for the default user; none with
+    /// `"default_user": false`) and check it against the 32,000-byte metadata limit.
     #[arg(long)]
     pub oci: bool,
     /// Print the flat string map the OpenTofu/Terraform `external` data source expects, for one

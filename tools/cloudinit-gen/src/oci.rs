@@ -16,6 +16,7 @@ pub const METADATA_LIMIT_BYTES: usize = 32_000;
 /// The `metadata` keys OCI's cloud-init datasource reads.
 #[derive(Debug, Serialize)]
 struct Metadata<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
     ssh_authorized_keys: &'a str,
     user_data: &'a str,
 }
@@ -30,7 +31,8 @@ pub struct OciRecord {
     pub machine: String,
     /// gzip-compressed user-data, base64-encoded.
     pub user_data: String,
-    /// The SSH keys, one per line.
+    /// The default user's SSH keys, one per line; empty (and left out of the counted metadata)
+    /// when there are none.
     pub ssh_authorized_keys: String,
     /// Bytes the two keys take as compact JSON.
     pub metadata_bytes: usize,

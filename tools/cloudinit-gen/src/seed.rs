@@ -26,7 +26,9 @@ pub struct Seed {
     pub files: Vec<SeedFile>,
     /// True when user-data holds password hashes.
     pub holds_secrets: bool,
-    /// The SSH keys of the spec (default user first), for OCI metadata.
+    /// The default user's SSH keys (the spec's top-level `ssh_authorized_keys`), for OCI
+    /// metadata, whose keys cloud-init installs for the default user; other users' keys are
+    /// only in user-data.
     pub ssh_keys: Vec<String>,
 }
 
@@ -74,17 +76,11 @@ pub fn render(spec: &Spec) -> Result<Seed> {
             content,
         });
     }
-    let mut ssh_keys = spec.ssh_authorized_keys.clone();
-    ssh_keys.extend(
-        spec.users
-            .iter()
-            .flat_map(|u| u.ssh_authorized_keys.iter().cloned()),
-    );
     Ok(Seed {
         machine: spec.hostname.clone(),
         files,
         holds_secrets: userdata::holds_secrets(spec),
-        ssh_keys,
+        ssh_keys: spec.ssh_authorized_keys.clone(),
     })
 }
 

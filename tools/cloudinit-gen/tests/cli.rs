@@ -1966,3 +1966,23 @@ fn out_dir_holds_exactly_the_new_seed() {
     names.sort();
     assert_eq!(names, ["meta-data", "notes.txt", "user-data"]);
 }
+
+#[test]
+fn oci_metadata_keys_are_the_default_users_only() {
+    let ops_key = KEY.replace("me@laptop", "ops@laptop");
+    let spec = json!({"hostname": "a", "ssh_authorized_keys": [KEY],
+        "users": [{"name": "ops", "ssh_authorized_keys": [ops_key]}]});
+    let (code, recs, _) = run(&["--oci"], Some(&spec.to_string()));
+    assert_eq!(code, 0);
+    assert_eq!(recs[0]["ssh_authorized_keys"], KEY);
+    let (_, map, _) = run(&["--tf-external"], Some(&spec.to_string()));
+    assert_eq!(map[0]["ssh_authorized_keys"], KEY);
+
+    let no_default = json!({"hostname": "a", "default_user": false,
+        "users": [{"name": "ops", "ssh_authorized_keys": [ops_key]}]});
+    let (code, recs, _) = run(&["--oci"], Some(&no_default.to_string()));
+    assert_eq!(code, 0);
+    assert_eq!(recs[0]["ssh_authorized_keys"], "");
+    let counted = json!({"user_data": recs[0]["user_data"]}).to_string();
+    assert_eq!(recs[0]["metadata_bytes"], counted.len());
+}
