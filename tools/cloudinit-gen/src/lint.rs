@@ -244,9 +244,15 @@ fn user_data(sink: &mut Sink<'_>, data: &[u8]) {
     }
 }
 
+/// True for a Talos machine config: one or more YAML documents, each the `v1alpha1` config
+/// (`version`) or a typed document (`apiVersion` and `kind`), one of them with `machine` or
+/// `kind`.
 fn is_talos_config(text: &str) -> bool {
-    serde_yaml_ng::from_str::<Value>(text)
-        .is_ok_and(|v| v.get("machine").is_some() && v.get("version").is_some())
+    let typed = |v: &Value| v.get("apiVersion").is_some() && v.get("kind").is_some();
+    crate::validate::talos_documents(text).is_ok_and(|docs| {
+        docs.iter().all(|v| v.get("version").is_some() || typed(v))
+            && docs.iter().any(|v| v.get("machine").is_some() || typed(v))
+    })
 }
 
 /// A shell script (whole user-data or a part): CRLF line ends and the named shell's syntax.

@@ -529,11 +529,30 @@ fn talos_config(spec: &Spec, config: &str) -> Result<()> {
     if config.starts_with("#cloud-config") || config.starts_with("#include") {
         bail!("talos_machine_config: expected a Talos machine config, not cloud-config");
     }
-    match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(config) {
-        Ok(serde_yaml_ng::Value::Mapping(_)) => Ok(()),
-        Ok(_) => bail!("talos_machine_config: expected a YAML mapping"),
-        Err(err) => bail!("talos_machine_config: not YAML ({err})"),
+    if let Err(err) = talos_documents(config) {
+        bail!("talos_machine_config: {err}");
     }
+    Ok(())
+}
+
+/// The documents of a Talos machine config: one or more YAML mappings separated by `---`
+/// (the `v1alpha1` config followed by documents such as `HostnameConfig`).
+pub fn talos_documents(config: &str) -> Result<Vec<serde_yaml_ng::Value>, String> {
+    use serde::Deserialize as _;
+    let mut documents = Vec::new();
+    for (i, document) in serde_yaml_ng::Deserializer::from_str(config).enumerate() {
+        let value = serde_yaml_ng::Value::deserialize(document)
+            .map_err(|err| format!("document {}: not YAML ({err})", i + 1))?;
+        match value {
+            serde_yaml_ng::Value::Mapping(_) => documents.push(value),
+            serde_yaml_ng::Value::Null => {}
+            _ => return Err(format!("document {}: expected a YAML mapping", i + 1)),
+        }
+    }
+    if documents.is_empty() {
+        return Err("expected a YAML mapping".into());
+    }
+    Ok(documents)
 }
 
 #[cfg(test)]
@@ -759,6 +778,22 @@ mod tests {
         let mut s = base();
         s.talos_machine_config = Some("#cloud-config\n{}".into());
         assert!(err(&s).contains("not cloud-config"));
+        let mut s = base();
+        s.talos_machine_config = Some(
+            "version: v1alpha1\nmachine: {}\n---\napiVersion: v1alpha1\nkind: HostnameConfig\n"
+                .into(),
+        );
+        spec(&s).unwrap();
+        s.talos_machine_config = Some("version: v1alpha1\n---\n- x\n".into());
+        assert!(
+            err(&s).contains("document 2: expected a YAML mapping"),
+            "{}",
+            err(&s)
+        );
+        s.talos_machine_config = Some("version: v1alpha1\n---\na: [\n".into());
+        assert!(err(&s).contains("document 2: not YAML"), "{}", err(&s));
+        s.talos_machine_config = Some("".into());
+        assert!(err(&s).contains("expected a YAML mapping"), "{}", err(&s));
     }
 
     #[test]

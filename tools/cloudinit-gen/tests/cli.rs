@@ -1986,3 +1986,21 @@ fn oci_metadata_keys_are_the_default_users_only() {
     let counted = json!({"user_data": recs[0]["user_data"]}).to_string();
     assert_eq!(recs[0]["metadata_bytes"], counted.len());
 }
+
+#[test]
+fn multi_document_talos_configs_are_accepted() {
+    let config = "version: v1alpha1\nmachine:\n  type: controlplane\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: cp-0\n";
+    let spec = json!({"hostname": "cp-0", "talos_machine_config": config});
+    let (code, recs, err) = run(&[], Some(&spec.to_string()));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(file_content(&recs, "user-data"), config);
+    let dir = seed_dir(config);
+    assert!(lint_checks(dir.path()).is_empty());
+    let bad = json!({"hostname": "cp-0", "talos_machine_config": "version: v1alpha1\n---\n[x\n"});
+    let (code, _, err) = run(&[], Some(&bad.to_string()));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("talos_machine_config: document 2: not YAML"),
+        "{err}"
+    );
+}
