@@ -243,7 +243,40 @@ fn parse_one(source_name: &str, text: &[u8], start: usize, end: usize) -> Result
         }
     })?;
     validate::spec(&spec).map_err(|err| located(source_name, text, start, err))?;
+    let value: serde_json::Value = serde_json::from_slice(slice).unwrap_or_default();
+    yaml_strings(&value, "").map_err(|err| located(source_name, text, start, err))?;
     Ok(spec)
+}
+
+/// Checks that every string that goes through the YAML writer reads back unchanged; the
+/// Talos config (written verbatim) and plain passwords (written as hashes) are not checked.
+fn yaml_strings(value: &serde_json::Value, path: &str) -> Result<()> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => match crate::yaml::unreadable(s) {
+            Some(problem) => Err(anyhow!("{path}: {problem}")),
+            None => Ok(()),
+        },
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| yaml_strings(item, &format!("{path}[{i}]"))),
+        Value::Object(map) => map
+            .iter()
+            .filter(|(key, _)| {
+                !(path.is_empty() && key.as_str() == "talos_machine_config")
+                    && key.as_str() != "password"
+            })
+            .try_for_each(|(key, item)| {
+                let inner = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                yaml_strings(item, &inner)
+            }),
+        _ => Ok(()),
+    }
 }
 
 fn strip_position(text: &str) -> String {
@@ -307,6 +340,23 @@ mod tests {
             err.to_string(),
             "s.json:2:3: hostname: not a valid host name (letters, digits and '-', 1-63 characters)"
         );
+    }
+
+    #[test]
+    fn strings_yaml_would_change_name_their_path() {
+        let err = parse_specs(
+            "s.json",
+            "{\"hostname\":\"a\",\"runcmd\":[\"x\\u2028y\"]}".as_bytes(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "s.json:1:1: runcmd[0]: holds the character U+2028, which cloud-init's YAML reader changes or refuses"
+        );
+        let talos =
+            "{\"hostname\":\"a\",\"talos_machine_config\":\"version: v1alpha1 # \\u2028\\n\"}";
+        parse_specs("s.json", talos.as_bytes()).unwrap();
     }
 
     #[test]

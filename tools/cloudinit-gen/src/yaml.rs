@@ -46,17 +46,23 @@ fn convert(value: &Value) -> Result<Yaml> {
 /// A string node; strings YAML 1.1 would resolve to another type, or that hold control
 /// characters, become double-quoted scalars with JSON escapes.
 fn string(s: &str) -> Result<Yaml> {
-    if let Some(c) = s.chars().find(|&c| !readable(c)) {
-        bail!(
-            "a value holds the character U+{:04X}, which cloud-init's YAML reader changes or refuses",
-            u32::from(c)
-        );
+    if let Some(problem) = unreadable(s) {
+        bail!("a value {problem}");
     }
     if implicit_yaml11(s) || s.contains(|c: char| c.is_ascii_control()) {
         let quoted = serde_json::to_string(s).context("cannot quote a string")?;
         return Ok(Yaml::Real(quoted));
     }
     Ok(Yaml::String(s.to_string()))
+}
+
+/// Says which character of `s` cloud-init's YAML reader would change or refuse, if any.
+pub fn unreadable(s: &str) -> Option<String> {
+    let c = s.chars().find(|&c| !readable(c))?;
+    Some(format!(
+        "holds the character U+{:04X}, which cloud-init's YAML reader changes or refuses",
+        u32::from(c)
+    ))
 }
 
 /// Characters PyYAML accepts in a stream and does not treat as a line break.

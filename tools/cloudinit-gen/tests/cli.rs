@@ -2004,3 +2004,14 @@ fn multi_document_talos_configs_are_accepted() {
         "{err}"
     );
 }
+
+#[test]
+fn strings_yaml_would_change_are_refused_with_their_field_path() {
+    let spec = "{\"hostname\": \"h\",\n \"runcmd\": [\"ok\", \"x\\u2028y\"]}";
+    let (code, _, err) = run(&[], Some(spec));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("<stdin>:1:1: runcmd[1]: holds the character U+2028"),
+        "{err}"
+    );
+}
