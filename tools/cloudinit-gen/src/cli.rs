@@ -35,9 +35,10 @@ pub struct Cli {
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
     /// Write a NoCloud ISO 9660 image (Joliet and Rock Ridge, volume `cidata`); one spec only.
+    /// The directory must exist.
     #[arg(long, value_name = "FILE")]
     pub iso: Option<PathBuf>,
-    /// Write a NoCloud FAT image (label `cidata`); one spec only.
+    /// Write a NoCloud FAT image (label `cidata`); one spec only. The directory must exist.
     #[arg(long, value_name = "FILE")]
     pub vfat: Option<PathBuf>,
     /// Print OCI launch metadata (`user_data` gzipped and base64-encoded, `ssh_authorized_keys`:
@@ -51,16 +52,34 @@ pub struct Cli {
     /// (failing the plan) when the metadata is over OCI's limit.
     #[arg(long, conflicts_with_all = ["out_dir", "iso", "vfat", "proxmox_snippets"])]
     pub tf_external: bool,
-    /// Write Proxmox snippets <hostname>-user.yaml, -network.yaml and -meta.yaml to DIR, for
-    /// `qm set --cicustom`.
+    /// Write Proxmox snippets <hostname>-user.yaml, -network.yaml and -meta.yaml to DIR (which
+    /// must exist), for `qm set --cicustom`.
     #[arg(long, value_name = "DIR")]
     pub proxmox_snippets: Option<PathBuf>,
-    /// The Proxmox storage that holds DIR, used in the printed `cicustom` value.
-    #[arg(long, value_name = "STORAGE", default_value = "local")]
+    /// The Proxmox storage that holds DIR, used in the printed `cicustom` value (a storage ID:
+    /// a lower-case letter, then letters, digits, '-', '_' or '.', ending in a letter or digit).
+    #[arg(long, value_name = "STORAGE", default_value = "local", value_parser = storage_id)]
     pub proxmox_storage: String,
     /// Output format and layout.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Parses a Proxmox storage ID as `pvesm` accepts it: `[a-z][a-z0-9_.-]*[a-z0-9]`.
+fn storage_id(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let inner_ok = bytes
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(b));
+    let ends_ok = bytes.first().is_some_and(u8::is_ascii_lowercase)
+        && bytes
+            .last()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if inner_ok && ends_ok && bytes.len() > 1 {
+        Ok(text.to_string())
+    } else {
+        Err("not a Proxmox storage ID such as local or nfs-snippets".into())
+    }
 }
 
 /// Subcommands.

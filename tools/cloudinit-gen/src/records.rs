@@ -315,6 +315,8 @@ fn file_mode(seed: &Seed) -> u32 {
 const SEED_FILE_NAMES: [&str; 4] = ["user-data", "meta-data", "network-config", "vendor-data"];
 
 fn write_dir(seed: &Seed, dir: &Path, out: &mut Output) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create directory", dir.display()))?;
     for name in SEED_FILE_NAMES {
         let path = dir.join(name);
         if seed.file(name).is_none() && path.is_file() {

@@ -225,6 +225,19 @@ pub fn parse_specs(source_name: &str, text: &[u8]) -> Result<Vec<Spec>> {
 /// Deserializes and validates the spec held in `text[start..end]`.
 fn parse_one(source_name: &str, text: &[u8], start: usize, end: usize) -> Result<Spec> {
     let slice = text.get(start..end).unwrap_or_default();
+    if slice.first() != Some(&b'{') {
+        let (line, col) = line_column(text, start);
+        let found = match slice.first() {
+            Some(b'[') => {
+                "an array (give the specs as JSON Lines or one object after another, e.g. jq -c '.[]')"
+            }
+            Some(b'"') => "a string",
+            _ => "a number, boolean or null",
+        };
+        return Err(anyhow!(
+            "{source_name}:{line}:{col}: expected a JSON object (one spec per machine), found {found}"
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(slice);
     let spec: Spec = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let (line0, col0) = line_column(text, start);
@@ -357,6 +370,21 @@ mod tests {
         let talos =
             "{\"hostname\":\"a\",\"talos_machine_config\":\"version: v1alpha1 # \\u2028\\n\"}";
         parse_specs("s.json", talos.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn values_other_than_objects_are_named() {
+        let err = parse_specs("s.json", b"{\"hostname\":\"a\"}\n [{\"hostname\":\"b\"}]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "s.json:2:2: expected a JSON object (one spec per machine), found an array"
+            ),
+            "{err}"
+        );
+        let err = parse_specs("s.json", b"5").unwrap_err().to_string();
+        assert!(err.ends_with("found a number, boolean or null"), "{err}");
     }
 
     #[test]

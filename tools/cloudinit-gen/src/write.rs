@@ -13,14 +13,16 @@ pub const SECRET_MODE: u32 = 0o600;
 /// The mode of other files.
 pub const PUBLIC_MODE: u32 = 0o644;
 
-/// Writes `data` to `path` atomically with `mode`, creating the parent directory.
+/// Writes `data` to `path` atomically with `mode`. The parent directory must exist: a
+/// mistyped path is an error, not a new directory tree.
 pub fn atomic(path: &Path, data: &[u8], mode: u32) -> Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    fs::create_dir_all(dir)
-        .with_context(|| format!("{}: cannot create directory", dir.display()))?;
+    if !dir.is_dir() {
+        anyhow::bail!("{}: no such directory", dir.display());
+    }
     let mut tmp = tempfile::Builder::new()
         .prefix(".cloudinit-gen-")
         .tempfile_in(dir)
@@ -46,7 +48,7 @@ mod tests {
     #[test]
     fn writes_with_mode_and_replaces() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/user-data");
+        let path = dir.path().join("user-data");
         atomic(&path, b"one", SECRET_MODE).unwrap();
         atomic(&path, b"two", SECRET_MODE).unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"two");
@@ -68,8 +70,15 @@ mod tests {
         fs::write(&blocker, b"x").unwrap();
         let err = atomic(&blocker.join("user-data"), b"x", PUBLIC_MODE).unwrap_err();
         assert!(
-            format!("{err:#}").contains("cannot create directory"),
+            format!("{err:#}").ends_with("file: no such directory"),
             "{err:#}"
         );
+        let missing = dir.path().join("missing/seed.iso");
+        let err = atomic(&missing, b"x", PUBLIC_MODE).unwrap_err();
+        assert!(
+            format!("{err:#}").ends_with("missing: no such directory"),
+            "{err:#}"
+        );
+        assert!(!dir.path().join("missing").exists());
     }
 }

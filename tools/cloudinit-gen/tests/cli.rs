@@ -2015,3 +2015,29 @@ fn strings_yaml_would_change_are_refused_with_their_field_path() {
         "{err}"
     );
 }
+
+#[test]
+fn output_paths_and_storage_ids_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let iso = dir.path().join("missing/seed.iso");
+    let (code, _, err) = run(
+        &["--iso", iso.to_str().unwrap()],
+        Some("{\"hostname\":\"a\"}"),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("missing: no such directory"), "{err}");
+    assert!(!dir.path().join("missing").exists());
+    let snippets = dir.path().to_str().unwrap();
+    for storage in ["my store", "Local", "x"] {
+        let args = ["--proxmox-snippets", snippets, "--proxmox-storage", storage];
+        let (code, _, err) = run(&args, Some("{\"hostname\":\"a\"}"));
+        assert_eq!(code, 2, "{storage}");
+        assert!(err.contains("not a Proxmox storage ID"), "{err}");
+    }
+    let (code, _, err) = run(&[], Some("[{\"hostname\":\"a\"}]"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("<stdin>:1:1: expected a JSON object (one spec per machine), found an array"),
+        "{err}"
+    );
+}
