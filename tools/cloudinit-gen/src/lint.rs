@@ -233,6 +233,7 @@ fn user_data(sink: &mut Sink<'_>, data: &[u8]) {
     }
     match multipart::type_from_start(body) {
         Some("text/cloud-config") => drop(cloudconfig::check(sink, body, true)),
+        Some("text/cloud-config-archive") => archive(sink, body),
         Some("text/x-shellscript") => script(sink, body),
         Some(_) => {}
         None if is_talos_config(body) => {}
@@ -348,17 +349,31 @@ fn mime(sink: &mut Sink<'_>, text: &str) {
             }
         };
         let (kind, doc) = mime_part(&mut sink, &part.declared_type(), body);
-        if kind != "text/cloud-config" {
-            continue;
+        if kind == "text/cloud-config" {
+            let header = part.header("X-Merge-Type").or(part.header("Merge-Type"));
+            unmerged += usize::from(collect(&mut cloud_configs, doc, header));
         }
-        let doc = doc.unwrap_or_default();
-        let header = part.header("X-Merge-Type").or(part.header("Merge-Type"));
-        if header.is_none() && !merge::in_document(&doc) {
-            unmerged += 1;
-        }
-        let rule = merge::rule(&doc, header);
-        cloud_configs.push((doc, rule));
     }
+    merge_findings(sink, &cloud_configs, unmerged);
+}
+
+/// Keeps a cloud-config part's document and merge rule for [`merge_findings`]; true when the
+/// part has no merge rule of its own.
+fn collect(
+    cloud_configs: &mut Vec<(Value, merge::Rule)>,
+    doc: Option<Value>,
+    header: Option<&str>,
+) -> bool {
+    let doc = doc.unwrap_or_default();
+    let unmerged = header.is_none() && !merge::in_document(&doc);
+    let rule = merge::rule(&doc, header);
+    cloud_configs.push((doc, rule));
+    unmerged
+}
+
+/// Findings about the cloud-config parts taken together: missing merge rules, and `users`
+/// without `default` once the parts merge.
+fn merge_findings(sink: &mut Sink<'_>, cloud_configs: &[(Value, merge::Rule)], unmerged: usize) {
     if cloud_configs.len() > 1 && unmerged > 0 {
         sink.add(
             "merge_header_missing",
@@ -366,7 +381,7 @@ fn mime(sink: &mut Sink<'_>, text: &str) {
             format!("{unmerged} of {} cloud-config parts lack X-Merge-Type or merge_how: later parts replace earlier lists", cloud_configs.len()),
         );
     }
-    let users = merge::merged_users(&cloud_configs);
+    let users = merge::merged_users(cloud_configs);
     if users.is_some_and(|u| !u.iter().any(|u| u.as_str() == Some("default"))) {
         sink.add(
             "default_user_dropped",
@@ -374,6 +389,58 @@ fn mime(sink: &mut Sink<'_>, text: &str) {
             "users, as the parts merge, has no 'default' entry: the distribution's user and its keys are not created",
         );
     }
+}
+
+/// `#cloud-config-archive`: a YAML list whose entries (a string, or a mapping with `content`,
+/// optional `type` and headers such as `X-Merge-Type`) cloud-init turns into MIME parts. An
+/// archive it cannot read, or an entry of another kind, is dropped without a word.
+fn archive(sink: &mut Sink<'_>, text: &str) {
+    let Some(doc) = parse_yaml(sink, "yaml_invalid", text) else {
+        return;
+    };
+    let Some(entries) = doc.as_sequence() else {
+        return sink.add(
+            "archive_invalid",
+            Severity::Error,
+            "#cloud-config-archive is not a YAML list: cloud-init ignores it",
+        );
+    };
+    let mut cloud_configs = Vec::new();
+    let mut unmerged = 0;
+    for (i, entry) in entries.iter().enumerate() {
+        let mut sink = sink.part(format!("archive entry {}", i + 1));
+        let (content, declared) = match entry {
+            Value::String(content) => (content.as_str(), None),
+            Value::Mapping(_) => (
+                entry
+                    .get("content")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+                entry.get("type").and_then(Value::as_str),
+            ),
+            _ => {
+                sink.add(
+                    "archive_invalid",
+                    Severity::Error,
+                    "neither a string nor a mapping: cloud-init skips it",
+                );
+                continue;
+            }
+        };
+        let declared = declared
+            .filter(|t| !t.is_empty())
+            .or(multipart::type_from_start(content))
+            .unwrap_or("text/cloud-config")
+            .to_ascii_lowercase();
+        let (kind, doc) = mime_part(&mut sink, &declared, content.as_bytes());
+        if kind == "text/cloud-config" {
+            let header = ["X-Merge-Type", "Merge-Type"]
+                .iter()
+                .find_map(|h| entry.get(*h).and_then(Value::as_str));
+            unmerged += usize::from(collect(&mut cloud_configs, doc, header));
+        }
+    }
+    merge_findings(sink, &cloud_configs, unmerged);
 }
 
 /// Checks one decoded part; returns the type cloud-init acts on and, for cloud-config, the
@@ -807,6 +874,24 @@ mod tests {
             messages(&crlf_delimiters).is_empty(),
             "{:?}",
             messages(&crlf_delimiters)
+        );
+    }
+
+    #[test]
+    fn archive_entries_are_checked_as_parts() {
+        let archive = "#cloud-config-archive\n- type: text/cloud-config\n  content: |\n    #cloud-config\n    hostnme: a\n- \"#!/bin/sh\\nfi\\n\"\n- 5\n- content: |\n    #cloud-config\n    users: [{name: b}]\n";
+        let found = messages(archive);
+        assert_eq!(found.len(), 5, "{found:?}");
+        assert!(
+            found[0].starts_with("unknown_key: archive entry 1: unknown top-level key \"hostnme\"")
+        );
+        assert!(found[1].starts_with("shell_syntax: archive entry 2: script: sh -n"));
+        assert!(found[2].starts_with("archive_invalid: archive entry 3: "));
+        assert!(found[3].starts_with("merge_header_missing: 2 of 2"));
+        assert!(found[4].starts_with("default_user_dropped: users, as the parts merge"));
+        assert_eq!(
+            checks(&[("user-data", "#cloud-config-archive\n{a: 1}\n"), META]),
+            ["archive_invalid"]
         );
     }
 

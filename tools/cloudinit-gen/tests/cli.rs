@@ -2041,3 +2041,36 @@ fn output_paths_and_storage_ids_are_checked() {
         "{err}"
     );
 }
+
+#[test]
+fn cloud_config_archives_are_checked_as_cloud_init_merges_them() {
+    let archive = |merge: &str| {
+        format!(
+            "#cloud-config-archive\n- content: \"#cloud-config\\nusers: [default, {{name: a}}]\\n\"\n- content: \"#cloud-config\\nusers: [{{name: b}}]\\n\"\n{merge}"
+        )
+    };
+    for (merge, expected) in [
+        (
+            "  X-Merge-Type: list(append)+dict(no_replace,recurse_list)+str()\n",
+            vec!["merge_header_missing"],
+        ),
+        ("", vec!["merge_header_missing", "default_user_dropped"]),
+    ] {
+        let root = tempfile::tempdir().unwrap();
+        let seed = root.path().join("cloud/seed/nocloud");
+        fs::create_dir_all(&seed).unwrap();
+        fs::write(seed.join("user-data"), archive(merge)).unwrap();
+        fs::write(seed.join("meta-data"), "instance-id: i-1\n").unwrap();
+        assert_eq!(lint_checks(&seed), expected, "{merge:?}");
+        let Some(python) = cloudinit_python() else {
+            continue;
+        };
+        let merged = consume_dir(python, root.path(), None);
+        let users = merged["config"]["users"].as_array().unwrap();
+        assert_eq!(
+            users.contains(&json!("default")),
+            !merge.is_empty(),
+            "{merged}"
+        );
+    }
+}
