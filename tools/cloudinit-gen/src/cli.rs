@@ -89,7 +89,9 @@ pub enum Command {
     /// MIME part is checked as what cloud-init takes it for; cloud-config keys against
     /// cloud-init's schema; scripts with `-n` of the shell they name and `runcmd`/`bootcmd`
     /// with `sh -n` (syntax only, nothing runs); unquoted values that cloud-init's YAML 1.1
-    /// reader takes for booleans or numbers (`yes`, `on`, `1.10`) where it wants a string.
+    /// reader takes for booleans or numbers (`yes`, `on`, `1.10`) where it wants a string; tabs
+    /// that reader refuses; network-config values (addresses, prefixes, gateways, MACs, keys,
+    /// types, booleans); `users` and merge rules as the parts merge.
     /// Prints one `finding` record per problem and a `summary`; exits 1 when there are
     /// findings.
     Lint {
