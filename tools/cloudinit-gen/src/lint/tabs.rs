@@ -8,15 +8,21 @@ use yaml_rust2::scanner::{Scanner, TScalarStyle, TokenType};
 
 /// The line and column (both from 1) of the first tab PyYAML refuses, if any.
 pub fn first_refused(text: &str) -> Option<(usize, usize)> {
+    if !text.contains('\t') {
+        return None;
+    }
     let chars: Vec<char> = text.chars().collect();
-    let allowed = allowed_spans(text, &chars);
+    let mut protected_at = vec![false; chars.len()];
+    for (start, end) in allowed_spans(text, &chars) {
+        if let Some(span) = protected_at.get_mut(start..end.min(chars.len())) {
+            span.fill(true);
+        }
+    }
     let mut in_comment = false;
     let (mut line, mut column) = (1, 0);
     for (i, &c) in chars.iter().enumerate() {
         column += 1;
-        let protected = allowed
-            .iter()
-            .any(|&(start, end)| (start..end).contains(&i));
+        let protected = protected_at[i];
         match c {
             '\n' => {
                 in_comment = false;
