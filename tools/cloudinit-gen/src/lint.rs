@@ -494,6 +494,33 @@ fn meta_data(sink: &mut Sink<'_>, data: &[u8]) {
     }
 }
 
+/// Runs `program` (Python, reading `input` on stdin) with PyYAML, the YAML reader cloud-init
+/// uses, and returns what it printed; `None`, with the reason printed, where python3 with
+/// PyYAML is not installed. The tests of the YAML 1.1 checks compare with it.
+#[cfg(test)]
+fn pyyaml_output(program: &str, input: &str) -> Option<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let probe = Command::new("python3").args(["-c", "import yaml"]).status();
+    if !probe.is_ok_and(|s| s.success()) {
+        println!("skipped: python3 with PyYAML is not installed");
+        return None;
+    }
+    let mut child = Command::new("python3")
+        .args(["-c", program])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(output.status.success(), "python3 failed");
+    Some(String::from_utf8(output.stdout).unwrap())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
