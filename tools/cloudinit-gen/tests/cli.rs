@@ -1615,6 +1615,17 @@ fn seed_dir(user_data: &str) -> tempfile::TempDir {
     dir
 }
 
+/// A root for cloud-init's first boot holding the seed directory `cloud/seed/nocloud` with
+/// this user-data and a meta-data; returns the root and the seed directory.
+fn first_boot_root(user_data: &str) -> (tempfile::TempDir, PathBuf) {
+    let root = tempfile::tempdir().unwrap();
+    let seed = root.path().join("cloud/seed/nocloud");
+    fs::create_dir_all(&seed).unwrap();
+    fs::write(seed.join("user-data"), user_data).unwrap();
+    fs::write(seed.join("meta-data"), "instance-id: i-1\n").unwrap();
+    (root, seed)
+}
+
 /// The `check` names of the findings `lint` reports for a seed directory.
 fn lint_checks(dir: &Path) -> Vec<String> {
     let (_, recs, err) = run(&["lint", dir.to_str().unwrap()], None);
@@ -1857,11 +1868,7 @@ fn lint_judges_users_on_the_parts_as_cloud_init_merges_them() {
         (rule, vec![]),
         ("", vec!["merge_header_missing", "default_user_dropped"]),
     ] {
-        let root = tempfile::tempdir().unwrap();
-        let seed = root.path().join("cloud/seed/nocloud");
-        fs::create_dir_all(&seed).unwrap();
-        fs::write(seed.join("user-data"), mime(second_rule)).unwrap();
-        fs::write(seed.join("meta-data"), "instance-id: i-1\n").unwrap();
+        let (root, seed) = first_boot_root(&mime(second_rule));
         assert_eq!(lint_checks(&seed), expected, "{second_rule:?}");
         let Some(python) = cloudinit_python() else {
             continue;
@@ -2056,11 +2063,7 @@ fn cloud_config_archives_are_checked_as_cloud_init_merges_them() {
         ),
         ("", vec!["merge_header_missing", "default_user_dropped"]),
     ] {
-        let root = tempfile::tempdir().unwrap();
-        let seed = root.path().join("cloud/seed/nocloud");
-        fs::create_dir_all(&seed).unwrap();
-        fs::write(seed.join("user-data"), archive(merge)).unwrap();
-        fs::write(seed.join("meta-data"), "instance-id: i-1\n").unwrap();
+        let (root, seed) = first_boot_root(&archive(merge));
         assert_eq!(lint_checks(&seed), expected, "{merge:?}");
         let Some(python) = cloudinit_python() else {
             continue;
