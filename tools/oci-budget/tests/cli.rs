@@ -1674,6 +1674,22 @@ fn fixture_shape_matches_the_generated_plans() {
     }
 }
 
+/// Runs `terraform ARGS` in `dir` (automation mode) and returns its stdout; it must succeed.
+fn terraform_in(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let output = Command::new("terraform")
+        .args(args)
+        .current_dir(dir)
+        .env("TF_IN_AUTOMATION", "1")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "terraform {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
 /// Real `terraform show -json` of a plan whose modules nest three deep with `for_each` and
 /// `count` (built-in `terraform_data` resources, so no provider is needed).
 #[test]
@@ -1705,20 +1721,7 @@ fn real_terraform_plan_json_is_read() {
         "main.tf",
         "resource \"terraform_data\" \"leaf\" {\n  input = \"v\"\n}\ncheck \"always\" {\n  assert {\n    condition = terraform_data.leaf.input == \"w\"\n    error_message = \"fails on purpose\"\n  }\n}\n",
     );
-    let terraform = |args: &[&str]| {
-        let output = Command::new("terraform")
-            .args(args)
-            .current_dir(root)
-            .env("TF_IN_AUTOMATION", "1")
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "terraform {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        output.stdout
-    };
+    let terraform = |args: &[&str]| terraform_in(root, args);
     terraform(&["init", "-input=false", "-backend=false"]);
     terraform(&["plan", "-input=false", "-out=plan.out"]);
     let json = terraform(&["show", "-json", "plan.out"]);
@@ -1757,20 +1760,7 @@ fn real_terraform_targeted_plan_keeps_the_rest_in_prior_state() {
         )
     };
     write(root, "main.tf", &config("y"));
-    let terraform = |args: &[&str]| {
-        let output = Command::new("terraform")
-            .args(args)
-            .current_dir(root)
-            .env("TF_IN_AUTOMATION", "1")
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "terraform {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        output.stdout
-    };
+    let terraform = |args: &[&str]| terraform_in(root, args);
     terraform(&["init", "-input=false", "-backend=false"]);
     terraform(&["apply", "-input=false", "-auto-approve"]);
     write(root, "main.tf", &config("z"));
