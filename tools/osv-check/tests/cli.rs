@@ -400,6 +400,19 @@ fn ignore_file_hides_findings_and_reports_expired_rules() {
     );
 }
 
+/// Writes `text` to `dir/name`, scans it offline against `db`, and returns the path and the
+/// error, which must be one line with exit 2 and no output.
+fn offline_error(db: &Path, dir: &Path, name: &str, text: &str) -> (PathBuf, String) {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    let out = cmd().arg("--offline").arg(db).arg(&path).output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+    assert_eq!(err.lines().count(), 1, "{name}: {err}");
+    assert!(out.stdout.is_empty(), "{name}: no partial output");
+    (path, err)
+}
+
 #[test]
 fn malformed_inputs_exit_2_with_a_location() {
     let dir = tempfile::tempdir().unwrap();
@@ -455,18 +468,12 @@ fn malformed_inputs_exit_2_with_a_location() {
         ),
     ];
     for (name, text, expected) in cases {
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        let out = cmd().arg("--offline").arg(&db).arg(&path).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{name}");
-        let err = stderr_of(&out);
+        let (path, err) = offline_error(&db, dir.path(), name, text);
         assert!(
             err.starts_with(&format!("osv-check: error: {}", path.display())),
             "{name}: {err}"
         );
         assert!(err.contains(expected), "{name}: {err}");
-        assert_eq!(err.lines().count(), 1, "{name}: {err}");
-        assert!(out.stdout.is_empty(), "{name}: no partial output");
     }
     let out = cmd()
         .arg("--offline")
@@ -1595,17 +1602,11 @@ fn misshapen_lockfiles_are_located_errors() {
         ),
     ];
     for (name, text, expected) in cases {
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        let out = cmd().arg("--offline").arg(&db).arg(&path).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr_of(&out));
-        let err = stderr_of(&out);
+        let (path, err) = offline_error(&db, dir.path(), name, text);
         assert!(
             err.starts_with(&format!("osv-check: error: {}{expected}", path.display())),
             "{name}: {err}"
         );
-        assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(out.stdout.is_empty());
     }
 }
 
