@@ -40,7 +40,7 @@ complete -c oci-budget -n "__fish_oci_budget_needs_command" -l allow-unknown -d 
 complete -c oci-budget -n "__fish_oci_budget_needs_command" -l pretty -d 'Indent JSON records (no longer one record per line)'
 complete -c oci-budget -n "__fish_oci_budget_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c oci-budget -n "__fish_oci_budget_needs_command" -s V -l version -d 'Print version'
-complete -c oci-budget -n "__fish_oci_budget_needs_command" -a "diff" -d 'Compare the budget of two plans, states or listings line by line'
+complete -c oci-budget -n "__fish_oci_budget_needs_command" -a "diff" -d 'Compare the budget of two plans, states or listings line by line and resource by resource, with NEW\'s findings; NEW\'s verdict decides the exit status'
 complete -c oci-budget -n "__fish_oci_budget_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -l as-of -d 'Apply the limits in force on this day (YYYY-MM-DD); default: today (UTC)' -r
 complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -l limits -d 'Read the limits and prices from this file instead of the embedded data (same schema, `oci-budget-limits/v1`)' -r -F
@@ -56,5 +56,5 @@ markdown\t'A Markdown table, for a pull-request comment'"
 complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -l allow-unknown -d 'Exit 0 when nothing is over even if some usage is unknown until apply'
 complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -l pretty -d 'Indent JSON records (no longer one record per line)'
 complete -c oci-budget -n "__fish_oci_budget_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c oci-budget -n "__fish_oci_budget_using_subcommand help; and not __fish_seen_subcommand_from diff help" -f -a "diff" -d 'Compare the budget of two plans, states or listings line by line'
+complete -c oci-budget -n "__fish_oci_budget_using_subcommand help; and not __fish_seen_subcommand_from diff help" -f -a "diff" -d 'Compare the budget of two plans, states or listings line by line and resource by resource, with NEW\'s findings; NEW\'s verdict decides the exit status'
 complete -c oci-budget -n "__fish_oci_budget_using_subcommand help; and not __fish_seen_subcommand_from diff help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -56,7 +56,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Compare the budget of two plans, states or listings line by line.
+    /// Compare the budget of two plans, states or listings line by line and resource by
+    /// resource, with NEW's findings; NEW's verdict decides the exit status.
     Diff(DiffArgs),
 }
 

@@ -1,5 +1,6 @@
 //! `oci-budget diff OLD NEW`: the budget of two plans, states or listings side by side, line by
-//! line and resource by resource.
+//! line and resource by resource, with NEW's findings (which, with its lines, decide the exit
+//! code).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -15,8 +16,9 @@ use shared::table::{Table, TableFormat};
 use crate::budget::{Budget, LineStatus, Settings};
 use crate::cli::DiffArgs;
 use crate::document::read_sources;
+use crate::finding::Finding;
 use crate::limits::LimitsData;
-use crate::report::{Summary, Verdict, number, summarize};
+use crate::report::{Summary, Verdict, findings_table, number, summarize};
 
 /// One `budget_diff` record: a limit's usage in both inputs.
 #[derive(Debug, Clone, Serialize)]
@@ -110,13 +112,13 @@ pub fn run(args: &DiffArgs, output: OutputArgs) -> Result<Exit> {
     let resources = resource_diffs(&old, &new);
     let summary = diff_summary(&old_summary, &new_summary, &lines, resources.len());
     let mut out = RecordWriter::stdout(output.pretty, false);
-    write(
-        &lines,
-        &resources,
-        &summary,
-        output.output.table(),
-        &mut out,
-    )?;
+    let records = DiffRecords {
+        lines: &lines,
+        resources: &resources,
+        findings: &new.findings,
+        summary: &summary,
+    };
+    write(&records, output.output.table(), &mut out)?;
     out.finish()?;
     Ok(summary.status.exit(args.judge.allow_unknown))
 }
@@ -205,21 +207,30 @@ fn diff_summary(
     }
 }
 
+/// Everything a diff prints.
+struct DiffRecords<'a> {
+    lines: &'a [LineDiff],
+    resources: &'a [ResourceDiff],
+    findings: &'a [Finding],
+    summary: &'a DiffSummary,
+}
+
 fn write(
-    lines: &[LineDiff],
-    resources: &[ResourceDiff],
-    summary: &DiffSummary,
+    records: &DiffRecords<'_>,
     format: Option<TableFormat>,
     out: &mut RecordWriter<impl Write>,
 ) -> Result<()> {
     let Some(format) = format else {
-        for line in lines {
+        for line in records.lines {
             out.write(line)?;
         }
-        for resource in resources {
+        for resource in records.resources {
             out.write(resource)?;
         }
-        out.write(summary)?;
+        for finding in records.findings {
+            out.write(finding)?;
+        }
+        out.write(records.summary)?;
         return Ok(());
     };
     let mut table = Table::new([
@@ -232,7 +243,7 @@ fn write(
         "old_status",
         "new_status",
     ]);
-    for line in lines {
+    for line in records.lines {
         let status = |s: LineStatus| {
             serde_json::to_value(s)
                 .ok()
@@ -250,7 +261,12 @@ fn write(
             status(line.new_status),
         ]);
     }
-    out.write_text(&table.render(format))?;
+    let mut text = table.render(format);
+    if !records.findings.is_empty() {
+        text.push('\n');
+        text.push_str(&findings_table(records.findings).render(format));
+    }
+    out.write_text(&text)?;
     Ok(())
 }
 

@@ -358,7 +358,8 @@ fn line_row(line: &BudgetLine) -> [String; 9] {
     ]
 }
 
-fn findings_table(findings: &[Finding]) -> Table {
+/// The findings as a table: kind, status, address, message and cost.
+pub fn findings_table(findings: &[Finding]) -> Table {
     let mut table = Table::new(["finding", "status", "address", "message", "cost_usd"]);
     for finding in findings {
         table.push(finding_row(finding));

@@ -1124,6 +1124,45 @@ fn diff_compares_two_plans() {
 }
 
 #[test]
+fn diff_shows_the_findings_that_decide_its_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let vcn = || create("oci_core_vcn.a", "oci_core_vcn", json!({}));
+    let old = write(dir.path(), "old.json", &plan(vec![vcn()]));
+    let new = write(
+        dir.path(),
+        "new.json",
+        &plan(vec![
+            vcn(),
+            create("oci_foo_bar.x", "oci_foo_bar", json!({"a": 1})),
+        ]),
+    );
+    let args = [
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--as-of",
+        "2026-11-22",
+    ];
+    let out = run(&args, "", 1);
+    let finding = out.iter().find(|r| r["type"] == "finding").unwrap();
+    assert_eq!(finding["kind"], "unknown_resource_type");
+    assert_eq!(finding["address"], "oci_foo_bar.x");
+    assert_eq!(summary(&out)["status"], "unknown");
+    let table = cargo_bin_cmd!("oci-budget")
+        .args(args)
+        .args(["-o", "markdown"])
+        .output()
+        .unwrap();
+    assert_eq!(table.status.code(), Some(1));
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("unknown_resource_type") && l.contains("oci_foo_bar.x")),
+        "{text}"
+    );
+}
+
+#[test]
 fn diff_renders_a_table_and_pretty_json() {
     let dir = tempfile::tempdir().unwrap();
     let old = write(
