@@ -8,12 +8,20 @@ use crate::table::TableFormat;
 
 /// Parses the process arguments with `command` (which carries the examples in its help) into
 /// the tool's derive struct. `--help` and `--version` print and exit 0; a usage error prints
-/// one line, `<tool>: error: <what clap found> (see '<tool> --help')`, and exits 2.
+/// one line, `<tool>: error: <what clap found> (see '<tool> --help')`, and exits 2, as does a
+/// subcommand's name found among the top-level inputs (`tool -o table sub`).
 pub fn parse<T: FromArgMatches>(command: Command) -> T {
     let name = command.get_name().to_string();
-    let parsed = command
-        .try_get_matches()
-        .and_then(|matches| T::from_arg_matches(&matches));
+    let matches = command.clone().try_get_matches();
+    if let Ok(matches) = &matches {
+        if let Some(misplaced) = misplaced_subcommand(&command, matches) {
+            eprintln!(
+                "{name}: error: {misplaced} is a subcommand here, not an input: its name comes first, then its options ({name} {misplaced} --help)"
+            );
+            std::process::exit(2)
+        }
+    }
+    let parsed = matches.and_then(|matches| T::from_arg_matches(&matches));
     parsed.unwrap_or_else(|err| match err.kind() {
         ErrorKind::DisplayHelp
         | ErrorKind::DisplayVersion
@@ -23,6 +31,22 @@ pub fn parse<T: FromArgMatches>(command: Command) -> T {
             std::process::exit(2)
         }
     })
+}
+
+/// A subcommand name given as a top-level positional value that is no existing path: what
+/// `tool -o table sub …` becomes where top-level options and subcommands exclude each other.
+fn misplaced_subcommand(command: &Command, matches: &clap::ArgMatches) -> Option<String> {
+    if matches.subcommand().is_some() {
+        return None;
+    }
+    let names: Vec<&str> = command.get_subcommands().map(Command::get_name).collect();
+    command
+        .get_positionals()
+        .filter_map(|arg| matches.get_raw(arg.get_id().as_str()))
+        .flatten()
+        .filter_map(|value| value.to_str())
+        .find(|value| names.contains(value) && !std::path::Path::new(value).exists())
+        .map(str::to_string)
 }
 
 /// clap's several-line usage error as one line: its message, the values and tips it lists,
@@ -76,7 +100,8 @@ impl OutputFormat {
 /// `--output` and `--pretty`, flattened into a tool's top-level arguments. They are global, so
 /// a subcommand takes them after its name (`tool sub -o table`) and the tool reads them from
 /// its top level. The tools with subcommands set `args_conflicts_with_subcommands`, so that a
-/// top-level flag is never silently dropped: there `tool -o table sub` reads `sub` as an input.
+/// top-level flag is never silently dropped: there `tool -o table sub` is a usage error that
+/// says the subcommand's name comes first.
 #[derive(Debug, Clone, Copy, Default, Args)]
 pub struct OutputArgs {
     /// Output format: JSON Lines records, or a table for people.
@@ -98,6 +123,33 @@ mod tests {
             usage_error_line("oci-budget", rendered),
             "oci-budget: error: invalid value 'gold' for '--account <ACCOUNT>' [possible values: payg, free]; tip: a similar value exists: 'gold' (see 'oci-budget --help')"
         );
+    }
+
+    #[test]
+    fn a_subcommand_name_after_top_level_options_is_named() {
+        let command = Command::new("tool")
+            .args_conflicts_with_subcommands(true)
+            .arg(clap::Arg::new("inputs").num_args(0..))
+            .arg(clap::Arg::new("output").short('o'))
+            .subcommand(Command::new("lint-no-such-path"));
+        let matches = command
+            .clone()
+            .try_get_matches_from(["tool", "-o", "table", "lint-no-such-path", "x"])
+            .unwrap();
+        assert_eq!(
+            misplaced_subcommand(&command, &matches).as_deref(),
+            Some("lint-no-such-path")
+        );
+        let first = command
+            .clone()
+            .try_get_matches_from(["tool", "lint-no-such-path"])
+            .unwrap();
+        assert_eq!(misplaced_subcommand(&command, &first), None);
+        let plain = command
+            .clone()
+            .try_get_matches_from(["tool", "-o", "table", "in.json"])
+            .unwrap();
+        assert_eq!(misplaced_subcommand(&command, &plain), None);
     }
 
     #[test]

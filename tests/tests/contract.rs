@@ -1,5 +1,6 @@
 //! Every tool keeps the shared command-line contract: `--help` shows examples and exit codes,
-//! `--version` answers, and a bad flag is a usage error with exit code 2.
+//! `--version` answers, and a bad flag or a misplaced subcommand is a one-line usage error with
+//! exit code 2.
 
 use std::process::Command;
 
@@ -60,6 +61,26 @@ fn unknown_flag_is_a_usage_error() {
                 "{tool}: error: unexpected argument '--no-such-flag'"
             )),
             "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_subcommand_after_top_level_options_is_a_usage_error_naming_it() {
+    for (tool, subcommand) in [
+        ("closure-layers", "share"),
+        ("oci-budget", "diff"),
+        ("cloudinit-gen", "lint"),
+    ] {
+        let out = run(tool, &["-o", "table", subcommand, "a.json", "b.json"]);
+        assert_eq!(out.status.code(), Some(2), "{tool}");
+        assert!(out.stdout.is_empty(), "{tool} wrote data on a usage error");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stderr,
+            format!(
+                "{tool}: error: {subcommand} is a subcommand here, not an input: its name comes first, then its options ({tool} {subcommand} --help)\n"
+            )
         );
     }
 }
