@@ -10,9 +10,9 @@ use crate::table::TableFormat;
 /// the tool's derive struct. `--help` and `--version` print and exit 0; a usage error prints
 /// one line, `<tool>: error: <what clap found> (see '<tool> --help')`, and exits 2, as does a
 /// subcommand's name found among the top-level inputs (`tool -o table sub`).
-pub fn parse<T: FromArgMatches>(command: Command) -> T {
+pub fn parse<T: FromArgMatches>(mut command: Command) -> T {
     let name = command.get_name().to_string();
-    let matches = command.clone().try_get_matches();
+    let matches = command.try_get_matches_from_mut(std::env::args_os());
     if let Ok(matches) = &matches {
         if let Some(misplaced) = misplaced_subcommand(&command, matches) {
             eprintln!(
