@@ -38,19 +38,36 @@ fn records(stdout: &[u8]) -> Vec<Value> {
         .collect()
 }
 
-/// Runs the tool and returns stdout, asserting the exit code.
-fn run_ok(args: &[&str]) -> Vec<u8> {
+/// The graphs of three images: two versions of the webapp and the worker.
+const IMAGES: [&str; 3] = [
+    "webapp-1.0.graph.json",
+    "webapp-1.1.graph.json",
+    "worker.graph.json",
+];
+
+/// The paths of files in tests/data, as operands.
+fn data_paths(names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .map(|f| data(f).to_str().unwrap().to_string())
+        .collect()
+}
+
+/// Runs the tool on `stdin` and returns stdout and stderr, asserting exit 0.
+fn run_ok_with(args: &[&str], stdin: &str) -> (Vec<u8>, String) {
     let out = cargo_bin_cmd!("closure-layers")
         .args(args)
+        .write_stdin(stdin)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    (out.stdout, stderr)
+}
+
+/// Runs the tool and returns stdout, asserting exit 0.
+fn run_ok(args: &[&str]) -> Vec<u8> {
+    run_ok_with(args, "").0
 }
 
 /// Runs the tool expecting exit 2 and returns the error line.
@@ -149,13 +166,8 @@ fn every_input_shape_gives_the_same_layers() {
 fn reads_standard_input_with_and_without_dash() {
     let expected = json(read("webapp-1.0.auto-99.expected.json").as_bytes());
     for args in [&["-o", "nix"][..], &["-o", "nix", "-"]] {
-        let out = cargo_bin_cmd!("closure-layers")
-            .args(args)
-            .write_stdin(read("webapp-1.0.graph.json"))
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        assert_eq!(json(&out.stdout), expected);
+        let (out, _) = run_ok_with(args, &read("webapp-1.0.graph.json"));
+        assert_eq!(json(&out), expected);
     }
 }
 
@@ -567,14 +579,7 @@ fn diff_reports_what_a_new_version_uploads() {
 
 #[test]
 fn share_reports_pairs_images_and_totals() {
-    let files: Vec<String> = [
-        "webapp-1.0.graph.json",
-        "webapp-1.1.graph.json",
-        "worker.graph.json",
-    ]
-    .iter()
-    .map(|f| data(f).to_str().unwrap().to_string())
-    .collect();
+    let files = data_paths(&IMAGES);
     let mut args = vec!["share"];
     args.extend(files.iter().map(String::as_str));
     let recs = records(&run_ok(&args));
@@ -688,14 +693,7 @@ fn help_has_examples_and_exit_status() {
 
 #[test]
 fn fleet_shares_common_layers_and_reports_the_saving() {
-    let files: Vec<String> = [
-        "webapp-1.0.graph.json",
-        "webapp-1.1.graph.json",
-        "worker.graph.json",
-    ]
-    .iter()
-    .map(|f| data(f).to_str().unwrap().to_string())
-    .collect();
+    let files = data_paths(&IMAGES);
     let mut args = vec!["--fleet", "--max-layers", "4"];
     args.extend(files.iter().map(String::as_str));
     let recs = records(&run_ok(&args));
@@ -710,16 +708,7 @@ fn fleet_shares_common_layers_and_reports_the_saving() {
             .iter()
             .map(|l| l["path_count"].as_u64().unwrap())
             .sum();
-        let graph = json(
-            read(
-                [
-                    "webapp-1.0.graph.json",
-                    "webapp-1.1.graph.json",
-                    "worker.graph.json",
-                ][i],
-            )
-            .as_bytes(),
-        );
+        let graph = json(read(IMAGES[i]).as_bytes());
         assert_eq!(
             placed as usize,
             graph["graph"].as_array().unwrap().len(),
@@ -747,17 +736,6 @@ fn fleet_shares_common_layers_and_reports_the_saving() {
         err.contains("--fleet: expected two or more GRAPH files"),
         "{err}"
     );
-}
-
-/// Runs the tool and returns stdout and stderr, asserting exit 0.
-fn run_ok_with_stderr(args: &[&str]) -> (Vec<u8>, String) {
-    let out = cargo_bin_cmd!("closure-layers")
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
-    (out.stdout, stderr)
 }
 
 /// A store path for node `i` of a generated graph.
@@ -1034,8 +1012,10 @@ fn an_exclude_that_is_not_in_the_graph_is_warned_about() {
     let file = file.to_str().unwrap();
     let plain = run_ok(&["-o", "nix", file]);
     for path in ["foo", "/nix/store/00000000000000000000000000000000-absent"] {
-        let (out, stderr) =
-            run_ok_with_stderr(&["--exclude", path, "--exclude", path, "-o", "nix", file]);
+        let (out, stderr) = run_ok_with(
+            &["--exclude", path, "--exclude", path, "-o", "nix", file],
+            "",
+        );
         assert_eq!(
             json(&out),
             json(&plain),
@@ -1048,16 +1028,19 @@ fn an_exclude_that_is_not_in_the_graph_is_warned_about() {
     }
     let graph = json(read("worker.graph.json").as_bytes());
     let present = graph["graph"][0]["path"].as_str().unwrap();
-    let (_, stderr) = run_ok_with_stderr(&["--exclude", present, file]);
+    let (_, stderr) = run_ok_with(&["--exclude", present, file], "");
     assert_eq!(stderr, "", "a path of the graph is excluded quietly");
     let (old, new) = (data("webapp-1.0.graph.json"), data("webapp-1.1.graph.json"));
-    let (_, stderr) = run_ok_with_stderr(&[
-        "diff",
-        "--exclude",
-        "foo",
-        old.to_str().unwrap(),
-        new.to_str().unwrap(),
-    ]);
+    let (_, stderr) = run_ok_with(
+        &[
+            "diff",
+            "--exclude",
+            "foo",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+        ],
+        "",
+    );
     assert_eq!(
         stderr,
         "closure-layers: warning: --exclude foo: not a path of any graph\n"
@@ -1066,14 +1049,7 @@ fn an_exclude_that_is_not_in_the_graph_is_warned_about() {
 
 #[test]
 fn share_tables_show_pairs_and_totals() {
-    let files: Vec<String> = [
-        "webapp-1.0.graph.json",
-        "webapp-1.1.graph.json",
-        "worker.graph.json",
-    ]
-    .iter()
-    .map(|f| data(f).to_str().unwrap().to_string())
-    .collect();
+    let files = data_paths(&IMAGES);
     let mut args = vec!["share"];
     args.extend(files.iter().map(String::as_str));
     let recs = records(&run_ok(&args));
@@ -1147,16 +1123,7 @@ fn keys_and_paths_that_are_not_store_paths_are_located_errors() {
     let attrs = format!(r#"{{"builder": "/bin/sh", "env": {{"narSize": 1}}, "graph": [{node}]}}"#);
     let wrapper = r#"{"version": 2, "storeDir": "/nix/store", "info": {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-a": {"narSize": 1, "references": []}}, "extra": {}}"#;
     for input in [attrs.as_str(), wrapper] {
-        let out = cargo_bin_cmd!("closure-layers")
-            .args(["-o", "nix"])
-            .write_stdin(input)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(json(&out.stdout), serde_json::json!([[a]]), "{input}");
+        let (out, _) = run_ok_with(&["-o", "nix"], input);
+        assert_eq!(json(&out), serde_json::json!([[a]]), "{input}");
     }
 }
