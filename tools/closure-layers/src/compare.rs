@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use serde::Serialize;
 
 use crate::graph::Graph;
-use crate::layering::Layering;
+use crate::layering::{Layering, PathLayer};
 
 /// One image: its graph and layers.
 pub struct Image<'a> {
@@ -21,12 +21,8 @@ pub struct Image<'a> {
 
 impl Image<'_> {
     /// Each layer's path list with its NAR bytes.
-    fn layers(&self) -> Vec<(Vec<String>, u64)> {
-        let lists = self.layering.path_lists(self.graph);
-        lists
-            .into_iter()
-            .zip(self.layering.layers.iter().map(|l| l.nar_size))
-            .collect()
+    fn layers(&self) -> Vec<PathLayer> {
+        self.layering.path_layers(self.graph)
     }
 
     /// Every store path with its NAR size.
@@ -69,9 +65,9 @@ pub struct DiffRecord {
 pub fn diff(old: &Image, new: &Image) -> DiffRecord {
     let old_layers = old.layers();
     let new_layers = new.layers();
-    let old_set: HashSet<&Vec<String>> = old_layers.iter().map(|(l, _)| l).collect();
+    let old_set: HashSet<&Vec<String>> = old_layers.iter().map(|l| &l.paths).collect();
     let (kept, changed): (Vec<_>, Vec<_>) =
-        new_layers.iter().partition(|(l, _)| old_set.contains(l));
+        new_layers.iter().partition(|l| old_set.contains(&l.paths));
     let old_store = old.store();
     let store_delta_bytes = (0..new.graph.len() as u32)
         .filter(|&id| !old_store.contains_key(new.graph.path(id)))
@@ -80,7 +76,7 @@ pub fn diff(old: &Image, new: &Image) -> DiffRecord {
     let common_prefix_layers = old_layers
         .iter()
         .zip(&new_layers)
-        .take_while(|(a, b)| a.0 == b.0)
+        .take_while(|(a, b)| a.paths == b.paths)
         .count();
     DiffRecord {
         kind: "diff",
@@ -88,9 +84,9 @@ pub fn diff(old: &Image, new: &Image) -> DiffRecord {
         old_layers: old_layers.len(),
         new_layers: new_layers.len(),
         kept_layers: kept.len(),
-        kept_bytes: kept.iter().map(|(_, b)| b).sum(),
+        kept_bytes: kept.iter().map(|l| l.nar_size).sum(),
         changed_layers: changed.len(),
-        upload_bytes: changed.iter().map(|(_, b)| b).sum(),
+        upload_bytes: changed.iter().map(|l| l.nar_size).sum(),
         store_delta_bytes,
         common_prefix_layers,
         new_nar_size_bytes: new.graph.total_nar_size(),
@@ -165,25 +161,25 @@ pub struct ShareReport {
 
 /// Computes what the images share.
 pub fn share(images: &[Image]) -> ShareReport {
-    let layers: Vec<Vec<(Vec<String>, u64)>> = images.iter().map(Image::layers).collect();
+    let layers: Vec<Vec<PathLayer>> = images.iter().map(Image::layers).collect();
     let stores: Vec<HashMap<&str, u64>> = images.iter().map(Image::store).collect();
     let layer_sets: Vec<HashSet<&Vec<String>>> = layers
         .iter()
-        .map(|ls| ls.iter().map(|(l, _)| l).collect())
+        .map(|ls| ls.iter().map(|l| &l.paths).collect())
         .collect();
     let mut pairs = Vec::new();
     for i in 0..images.len() {
         for j in i + 1..images.len() {
-            let shared: Vec<&(Vec<String>, u64)> = layers[i]
+            let shared: Vec<&PathLayer> = layers[i]
                 .iter()
-                .filter(|(l, _)| layer_sets[j].contains(l))
+                .filter(|l| layer_sets[j].contains(&l.paths))
                 .collect();
             pairs.push(SharePair {
                 kind: "share_pair",
                 a: images[i].name.clone(),
                 b: images[j].name.clone(),
                 shared_layers: shared.len(),
-                shared_layer_bytes: shared.iter().map(|(_, b)| b).sum(),
+                shared_layer_bytes: shared.iter().map(|l| l.nar_size).sum(),
                 shared_store_bytes: stores[i]
                     .iter()
                     .filter(|(p, _)| stores[j].contains_key(*p))
@@ -199,11 +195,11 @@ pub fn share(images: &[Image]) -> ShareReport {
                 kind: "share_image",
                 image: images[i].name.clone(),
                 layers: layers[i].len(),
-                nar_size_bytes: layers[i].iter().map(|(_, b)| b).sum(),
+                nar_size_bytes: layers[i].iter().map(|l| l.nar_size).sum(),
                 pull_bytes_given_others: layers[i]
                     .iter()
-                    .filter(|(l, _)| !others(&|j| layer_sets[j].contains(l)))
-                    .map(|(_, b)| b)
+                    .filter(|l| !others(&|j| layer_sets[j].contains(&l.paths)))
+                    .map(|l| l.nar_size)
                     .sum(),
                 unique_store_bytes: stores[i]
                     .iter()
@@ -214,8 +210,8 @@ pub fn share(images: &[Image]) -> ShareReport {
         })
         .collect();
     let mut distinct_layers: HashMap<&Vec<String>, u64> = HashMap::new();
-    layers.iter().flatten().for_each(|(l, b)| {
-        distinct_layers.insert(l, *b);
+    layers.iter().flatten().for_each(|l| {
+        distinct_layers.insert(&l.paths, l.nar_size);
     });
     let mut distinct_store: HashMap<&str, u64> = HashMap::new();
     stores.iter().flatten().for_each(|(p, b)| {
@@ -235,7 +231,7 @@ pub fn share(images: &[Image]) -> ShareReport {
         kind: "summary",
         algorithm: images.first().map_or("auto", |i| i.layering.strategy),
         images: images.len(),
-        total_layer_bytes: layers.iter().flatten().map(|(_, b)| b).sum(),
+        total_layer_bytes: layers.iter().flatten().map(|l| l.nar_size).sum(),
         distinct_layer_bytes: distinct_layers.values().sum(),
         distinct_store_bytes: distinct_store.values().sum(),
         layers_in_all: in_all.len(),

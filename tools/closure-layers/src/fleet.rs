@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::auto::path_key;
 use crate::graph::Graph;
-use crate::layering::Layering;
+use crate::layering::{Layering, PathLayer};
 
 /// One image of the fleet.
 pub struct FleetImage<'a> {
@@ -28,15 +28,6 @@ pub struct FleetImage<'a> {
     pub name: String,
     /// Its store-path graph.
     pub graph: &'a Graph,
-}
-
-/// One layer as its ordered list of store paths (equal lists are equal blobs) and NAR bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathLayer {
-    /// Store paths, in archive order.
-    pub paths: Vec<String>,
-    /// The sum of the paths' NAR sizes.
-    pub nar_size: u64,
 }
 
 /// Which layering an image uses in the fleet's result.
@@ -145,25 +136,6 @@ fn within_budget<'p>(cohorts: &[&Vec<&'p str>], available: usize) -> Vec<Vec<&'p
     rest.sort_by(|a, b| path_key(a).cmp(&path_key(b)));
     layers.push(rest);
     layers
-}
-
-/// Each image's own layering (same order as `images`) as path lists.
-pub fn alone_layers(images: &[FleetImage], alone: &[Layering]) -> Vec<Vec<PathLayer>> {
-    alone
-        .iter()
-        .zip(images)
-        .map(|(layering, image)| {
-            layering
-                .path_lists(image.graph)
-                .into_iter()
-                .zip(&layering.layers)
-                .map(|(paths, layer)| PathLayer {
-                    paths,
-                    nar_size: layer.nar_size,
-                })
-                .collect()
-        })
-        .collect()
 }
 
 /// The distinct layers of several images, with how many images hold each, and their bytes:
@@ -316,7 +288,11 @@ pub struct Fleet {
 /// `alone` (same order as `images`).
 pub fn plan(images: &[FleetImage], available: usize, alone: &[Layering]) -> Fleet {
     let joint = joint_layers(images, available);
-    let own = alone_layers(images, alone);
+    let own: Vec<Vec<PathLayer>> = alone
+        .iter()
+        .zip(images)
+        .map(|(layering, image)| layering.path_layers(image.graph))
+        .collect();
     let choice = choose(&joint, &own);
     let result = chosen(&joint, &own, &choice);
     let pool = Pool::of(result.iter().copied());

@@ -73,6 +73,15 @@ pub struct Layer {
     pub closure_size: u64,
 }
 
+/// One layer as its ordered list of store paths (equal lists are equal blobs) and NAR bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathLayer {
+    /// Store paths, in archive order.
+    pub paths: Vec<String>,
+    /// The sum of the paths' NAR sizes.
+    pub nar_size: u64,
+}
+
 /// The layers of one image.
 #[derive(Debug, Clone)]
 pub struct Layering {
@@ -96,6 +105,19 @@ impl Layering {
                     .iter()
                     .map(|&id| graph.path(id).to_string())
                     .collect()
+            })
+            .collect()
+    }
+
+    /// The layers as lists of store paths with their NAR bytes: what identifies a layer's blob
+    /// and what pulling it costs.
+    pub fn path_layers(&self, graph: &Graph) -> Vec<PathLayer> {
+        self.path_lists(graph)
+            .into_iter()
+            .zip(&self.layers)
+            .map(|(paths, layer)| PathLayer {
+                paths,
+                nar_size: layer.nar_size,
             })
             .collect()
     }
