@@ -239,71 +239,47 @@ const CSV_COLUMNS: [&str; 12] = [
 /// monthly cost (`>=` when a price is unknown) and the summary sentence.
 fn csv_table(budget: &Budget, summary: &Summary) -> Table {
     let mut table = Table::new(CSV_COLUMNS);
-    let none = String::new;
     for line in &budget.lines {
-        let [
-            id,
-            used,
-            limit,
-            unit,
-            headroom,
-            status,
-            baseline,
-            peak,
-            cost,
-        ] = line_row(line);
-        table.push([
-            "budget_line".to_string(),
-            id,
-            used,
-            limit,
-            unit,
-            headroom,
-            status,
-            baseline,
-            peak,
-            cost,
-            none(),
-            none(),
-        ]);
+        table.push(std::iter::once("budget_line".to_string()).chain(line_row(line)));
     }
     for finding in &budget.findings {
-        let [kind, status, address, message, cost] = finding_row(finding);
-        table.push([
-            "finding".to_string(),
-            kind,
-            none(),
-            none(),
-            none(),
-            none(),
-            status,
-            none(),
-            none(),
-            cost,
-            address,
-            message,
-        ]);
+        table.push(record_row("finding", finding_row(finding)));
     }
     let cost = if summary.cost_complete {
         money(summary.monthly_cost_usd)
     } else {
         format!(">={}", money(summary.monthly_cost_usd))
     };
-    table.push([
-        "summary".to_string(),
-        none(),
-        none(),
-        none(),
-        none(),
-        none(),
-        verdict_word(summary.status).to_string(),
-        none(),
-        none(),
-        cost,
-        none(),
-        summary_sentence(summary),
-    ]);
+    let verdict = verdict_word(summary.status).to_string();
+    let sentence = summary_sentence(summary);
+    table.push(record_row(
+        "summary",
+        [String::new(), verdict, String::new(), sentence, cost],
+    ));
     table
+}
+
+/// The CSV row of a record that is not a budget line, from cells in the columns of the
+/// findings table (`id`, `status`, `address`, `message`, `cost_usd`); the others are empty.
+fn record_row(
+    record_type: &str,
+    [id, status, address, message, cost]: [String; 5],
+) -> [String; 12] {
+    let empty = String::new;
+    [
+        record_type.to_string(),
+        id,
+        empty(),
+        empty(),
+        empty(),
+        empty(),
+        status,
+        empty(),
+        empty(),
+        cost,
+        address,
+        message,
+    ]
 }
 
 fn verdict_word(verdict: Verdict) -> &'static str {
