@@ -198,11 +198,21 @@ fn chosen<'a>(
     choice
         .iter()
         .enumerate()
-        .map(|(i, c)| match c {
-            Choice::Joint => joint[i].as_slice(),
-            Choice::Alone => alone[i].as_slice(),
-        })
+        .map(|(i, &c)| layers_of(joint, alone, i, c))
         .collect()
+}
+
+/// The layers of image `i` under choice `c`.
+fn layers_of<'a>(
+    joint: &'a [Vec<PathLayer>],
+    alone: &'a [Vec<PathLayer>],
+    i: usize,
+    c: Choice,
+) -> &'a [PathLayer] {
+    match c {
+        Choice::Joint => &joint[i],
+        Choice::Alone => &alone[i],
+    }
 }
 
 /// From `start`, switches one image at a time between its joint and its own layering while
@@ -212,10 +222,7 @@ fn improve(
     alone: &[Vec<PathLayer>],
     mut choice: Vec<Choice>,
 ) -> (Vec<Choice>, u64) {
-    let layers = |i: usize, c: Choice| match c {
-        Choice::Joint => joint[i].as_slice(),
-        Choice::Alone => alone[i].as_slice(),
-    };
+    let layers = |i: usize, c: Choice| layers_of(joint, alone, i, c);
     let mut pool = Pool::of(chosen(joint, alone, &choice));
     let mut improved = true;
     while improved {
