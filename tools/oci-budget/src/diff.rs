@@ -18,7 +18,7 @@ use crate::cli::DiffArgs;
 use crate::document::read_sources;
 use crate::finding::Finding;
 use crate::limits::LimitsData;
-use crate::report::{Summary, Verdict, findings_table, number, summarize};
+use crate::report::{Summary, Verdict, findings_table, number, snake_case_name, summarize};
 
 /// One `budget_diff` record: a limit's usage in both inputs.
 #[derive(Debug, Clone, Serialize)]
@@ -244,12 +244,6 @@ fn write(
         "new_status",
     ]);
     for line in records.lines {
-        let status = |s: LineStatus| {
-            serde_json::to_value(s)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        };
         table.push([
             line.id.clone(),
             number(line.old_used),
@@ -257,8 +251,8 @@ fn write(
             number(line.delta),
             number(line.limit),
             line.unit.clone(),
-            status(line.old_status),
-            status(line.new_status),
+            snake_case_name(line.old_status),
+            snake_case_name(line.new_status),
         ]);
     }
     let mut text = table.render(format);

@@ -355,7 +355,7 @@ fn finding_row(finding: &Finding) -> [String; 5] {
 }
 
 /// A unit enum's name as JSON writes it.
-fn snake_case_name(value: impl Serialize) -> String {
+pub fn snake_case_name(value: impl Serialize) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
