@@ -87,8 +87,8 @@ pub struct PathLayer {
 pub struct Layering {
     /// The strategy that chose them.
     pub strategy: &'static str,
-    /// The layer budget asked for.
-    pub budget: Budget,
+    /// The layer budget counted; `None` for a pipeline, which ignores it.
+    pub budget: Option<Budget>,
     /// The layers the budget left for store paths; `None` for a pipeline, which ignores it.
     pub available_layers: Option<usize>,
     /// Layers in image order.
@@ -163,7 +163,7 @@ pub fn lay_out(
         .collect();
     Ok(Layering {
         strategy: strategy.name(),
-        budget,
+        budget: available_layers.map(|_| budget),
         available_layers,
         layers,
     })

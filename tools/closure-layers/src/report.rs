@@ -72,8 +72,6 @@ pub fn layer_records<'a>(graph: &'a Graph, layering: &Layering) -> (Vec<LayerRec
             closure_size_bytes: layer.closure_size,
         })
         .collect();
-    // Only a pipeline has no available layers: it ignores the whole budget.
-    let budget = layering.available_layers.map(|_| layering.budget);
     let summary = Summary {
         kind: "summary",
         algorithm: layering.strategy,
@@ -81,8 +79,8 @@ pub fn layer_records<'a>(graph: &'a Graph, layering: &Layering) -> (Vec<LayerRec
         path_count: records.iter().map(|r| r.path_count).sum(),
         nar_size_bytes: records.iter().map(|r| r.nar_size_bytes).sum(),
         largest_layer_bytes: records.iter().map(|r| r.nar_size_bytes).max().unwrap_or(0),
-        max_layers: budget.map(|b| b.max_layers),
-        from_image_layers: budget.map(|b| b.from_image_layers),
+        max_layers: layering.budget.map(|b| b.max_layers),
+        from_image_layers: layering.budget.map(|b| b.from_image_layers),
         available_layers: layering.available_layers,
     };
     (records, summary)
