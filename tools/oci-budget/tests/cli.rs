@@ -34,8 +34,8 @@ fn summary(records: &[Value]) -> &Value {
     records.iter().find(|r| r["type"] == "summary").unwrap()
 }
 
-/// Runs the tool with `args` and `stdin`, expecting `code`; returns the records.
-fn run(args: &[&str], stdin: &str, code: i32) -> Vec<Value> {
+/// Runs the tool with `args` and `stdin`, expecting `code`; returns what it printed.
+fn stdout_of(args: &[&str], stdin: &str, code: i32) -> String {
     let output = cargo_bin_cmd!("oci-budget")
         .args(args)
         .write_stdin(stdin)
@@ -47,7 +47,12 @@ fn run(args: &[&str], stdin: &str, code: i32) -> Vec<Value> {
         Some(code),
         "args {args:?}, stderr: {stderr}"
     );
-    records(&output.stdout)
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Runs the tool with `args` and `stdin`, expecting `code`; returns the records.
+fn run(args: &[&str], stdin: &str, code: i32) -> Vec<Value> {
+    records(stdout_of(args, stdin, code).as_bytes())
 }
 
 /// Runs the tool expecting exit 2 and returns its one error line.
@@ -529,15 +534,7 @@ fn unknown_prices_are_visible_in_every_format() {
     );
     assert!((summary["monthly_cost_usd"].as_f64().unwrap() - 50.0 * 0.0255).abs() < 1e-9);
     assert_eq!(line(&out, "db.mysql")["cost_usd"], Value::Null);
-    let render = |format: &str| {
-        let output = cargo_bin_cmd!("oci-budget")
-            .args(["--output", format, "--as-of", "2026-11-22"])
-            .write_stdin(text.clone())
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(1), "{format}");
-        String::from_utf8(output.stdout).unwrap()
-    };
+    let render = |format: &str| stdout_of(&["--output", format, "--as-of", "2026-11-22"], &text, 1);
     for format in ["table", "markdown"] {
         let report = render(format);
         assert!(
@@ -624,12 +621,7 @@ fn usage_over_time_is_not_assessed_but_reported() {
             "object.infrequent_access_retrieval_gb"
         ])
     );
-    let table = cargo_bin_cmd!("oci-budget")
-        .args(["-o", "table", "--as-of", "2026-11-22"])
-        .write_stdin(plan(vec![]))
-        .output()
-        .unwrap();
-    let table = String::from_utf8(table.stdout).unwrap();
+    let table = stdout_of(&["-o", "table", "--as-of", "2026-11-22"], &plan(vec![]), 0);
     assert!(
         table
             .lines()
@@ -936,35 +928,19 @@ fn table_markdown_and_csv_outputs() {
         "oci_core_volume",
         json!({"size_in_gbs": "250"}),
     )]);
-    let table = cargo_bin_cmd!("oci-budget")
-        .args(["-o", "table", "--as-of", "2026-11-22"])
-        .write_stdin(text.clone())
-        .output()
-        .unwrap();
-    assert_eq!(table.status.code(), Some(1));
-    let table = String::from_utf8(table.stdout).unwrap();
+    let table = stdout_of(&["-o", "table", "--as-of", "2026-11-22"], &text, 1);
     assert!(
         table
             .lines()
             .any(|l| l.starts_with("block.total_gb") && l.contains("over") && l.contains("1.27")),
         "{table}"
     );
-    let markdown = cargo_bin_cmd!("oci-budget")
-        .args(["--output", "markdown", "--as-of", "2026-11-22"])
-        .write_stdin(text.clone())
-        .output()
-        .unwrap();
-    let markdown = String::from_utf8(markdown.stdout).unwrap();
+    let markdown = stdout_of(&["--output", "markdown", "--as-of", "2026-11-22"], &text, 1);
     assert!(
         markdown.starts_with("### OCI Always Free budget: over\n\n| limit |"),
         "{markdown}"
     );
-    let csv = cargo_bin_cmd!("oci-budget")
-        .args(["--output", "csv", "--as-of", "2026-11-22"])
-        .write_stdin(text)
-        .output()
-        .unwrap();
-    let csv = String::from_utf8(csv.stdout).unwrap();
+    let csv = stdout_of(&["--output", "csv", "--as-of", "2026-11-22"], &text, 1);
     assert!(
         csv.starts_with(
             "type,id,used,allowance,unit,headroom,status,baseline,peak,cost_usd,address,message\n"
@@ -1002,15 +978,7 @@ fn findings_are_in_every_format() {
     doc["checks"] = json!([{"address": {"kind": "check", "to_display": "check.ocpu"}, "status": "fail",
         "instances": [{"status": "fail", "problems": [{"message": "at most 2 OCPUs, says the check"}]}]}]);
     let text = doc.to_string();
-    let render = |format: &str| {
-        let output = cargo_bin_cmd!("oci-budget")
-            .args(["--output", format, "--as-of", "2026-11-22"])
-            .write_stdin(text.clone())
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(1), "{format}");
-        String::from_utf8(output.stdout).unwrap()
-    };
+    let render = |format: &str| stdout_of(&["--output", format, "--as-of", "2026-11-22"], &text, 1);
     let rows = csv_rows(&render("csv"));
     let findings: Vec<(&str, &str, &str, &str)> = rows
         .iter()
@@ -1148,13 +1116,7 @@ fn diff_shows_the_findings_that_decide_its_exit() {
     assert_eq!(finding["kind"], "unknown_resource_type");
     assert_eq!(finding["address"], "oci_foo_bar.x");
     assert_eq!(summary(&out)["status"], "unknown");
-    let table = cargo_bin_cmd!("oci-budget")
-        .args(args)
-        .args(["-o", "markdown"])
-        .output()
-        .unwrap();
-    assert_eq!(table.status.code(), Some(1));
-    let text = String::from_utf8(table.stdout).unwrap();
+    let text = stdout_of(&[&args[..], &["-o", "markdown"]].concat(), "", 1);
     assert!(
         text.lines()
             .any(|l| l.contains("unknown_resource_type") && l.contains("oci_foo_bar.x")),
@@ -1185,13 +1147,7 @@ fn diff_renders_a_table_and_pretty_json() {
         "--as-of",
         "2026-11-22",
     ];
-    let table = cargo_bin_cmd!("oci-budget")
-        .args(args)
-        .args(["-o", "table"])
-        .output()
-        .unwrap();
-    assert_eq!(table.status.code(), Some(0));
-    let table = String::from_utf8(table.stdout).unwrap();
+    let table = stdout_of(&[&args[..], &["-o", "table"]].concat(), "", 0);
     assert!(table.starts_with("limit "), "{table}");
     assert!(
         table
