@@ -1669,6 +1669,15 @@ fn fixture_shape_matches_the_generated_plans() {
     }
 }
 
+/// A directory to run `terraform` in, or `None` (saying why) when it is not installed.
+fn terraform_dir() -> Option<tempfile::TempDir> {
+    if Command::new("terraform").arg("version").output().is_err() {
+        println!("skipped: terraform is not installed");
+        return None;
+    }
+    Some(tempfile::tempdir().unwrap())
+}
+
 /// Runs `terraform ARGS` in `dir` (automation mode) and returns its stdout; it must succeed.
 fn terraform_in(dir: &Path, args: &[&str]) -> Vec<u8> {
     let output = Command::new("terraform")
@@ -1689,11 +1698,9 @@ fn terraform_in(dir: &Path, args: &[&str]) -> Vec<u8> {
 /// `count` (built-in `terraform_data` resources, so no provider is needed).
 #[test]
 fn real_terraform_plan_json_is_read() {
-    if Command::new("terraform").arg("version").output().is_err() {
-        println!("skipped: terraform is not installed");
+    let Some(dir) = terraform_dir() else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
+    };
     let root = dir.path();
     std::fs::create_dir_all(root.join("a/b/c")).unwrap();
     write(
@@ -1743,11 +1750,9 @@ fn real_terraform_plan_json_is_read() {
 /// `prior_state` holds the rest, in the shape the tool reads.
 #[test]
 fn real_terraform_targeted_plan_keeps_the_rest_in_prior_state() {
-    if Command::new("terraform").arg("version").output().is_err() {
-        println!("skipped: terraform is not installed");
+    let Some(dir) = terraform_dir() else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
+    };
     let root = dir.path();
     let config = |b: &str| {
         format!(
