@@ -45,6 +45,13 @@ fn run(args: &[&str], stdin: Option<&str>) -> (i32, Vec<Value>, String) {
     )
 }
 
+/// Runs the tool and asserts that it exits 2 with an error that contains `expected`.
+fn assert_refused(args: &[&str], stdin: &str, expected: &str) {
+    let (code, _, err) = run(args, Some(stdin));
+    assert_eq!(code, 2, "{args:?}: {err}");
+    assert!(err.contains(expected), "{err}");
+}
+
 fn file_content<'a>(records: &'a [Value], name: &str) -> &'a str {
     records
         .iter()
@@ -186,13 +193,13 @@ fn invalid_fields_exit_2_naming_the_field_path() {
         "{err}"
     );
 
-    let (code, _, err) = run(&["/nonexistent/spec.json"], None);
-    assert_eq!(code, 2);
-    assert!(err.contains("/nonexistent/spec.json: cannot open"), "{err}");
+    assert_refused(
+        &["/nonexistent/spec.json"],
+        "",
+        "/nonexistent/spec.json: cannot open",
+    );
 
-    let (code, _, err) = run(&[], Some(""));
-    assert_eq!(code, 2);
-    assert!(err.contains("no spec"), "{err}");
+    assert_refused(&[], "", "no spec");
 }
 
 /// `len` pseudo-random lower-case letters: text gzip cannot shrink much.
@@ -261,12 +268,11 @@ fn tf_external_prints_a_flat_string_map() {
             .as_str()
     );
     assert!(map.contains_key("network_config_base64"));
-    let (code, _, err) = run(
+    assert_refused(
         &["--tf-external"],
-        Some("{\"hostname\":\"a\"}{\"hostname\":\"b\"}"),
+        "{\"hostname\":\"a\"}{\"hostname\":\"b\"}",
+        "exactly one spec",
     );
-    assert_eq!(code, 2);
-    assert!(err.contains("exactly one spec"), "{err}");
 }
 
 #[test]
@@ -333,12 +339,11 @@ fn out_dir_writes_files_atomically_with_secret_modes() {
         0o644
     );
 
-    let (code, _, err) = run(
+    assert_refused(
         &["--out-dir", out.to_str().unwrap()],
-        Some("{\"hostname\":\"a\"}{\"hostname\":\"a\"}"),
+        "{\"hostname\":\"a\"}{\"hostname\":\"a\"}",
+        "two specs have the hostname",
     );
-    assert_eq!(code, 2);
-    assert!(err.contains("two specs have the hostname"), "{err}");
 }
 
 #[test]
@@ -824,9 +829,7 @@ fn talos_machine_config_is_user_data_verbatim() {
     assert_eq!(file_content(&recs, "user-data"), config);
     assert!(file_content(&recs, "meta-data").contains("local-hostname: cp-0"));
     let bad = json!({"hostname": "cp-0", "talos_machine_config": config, "runcmd": ["x"]});
-    let (code, _, err) = run(&[], Some(&bad.to_string()));
-    assert_eq!(code, 2);
-    assert!(err.contains("runcmd: Talos ignores cloud-config"), "{err}");
+    assert_refused(&[], &bad.to_string(), "runcmd: Talos ignores cloud-config");
 }
 
 /// Runs the tool and returns (exit code, stdout as text, stderr).
@@ -997,17 +1000,18 @@ fn lint_of_an_unreadable_input_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("junk.bin");
     fs::write(&junk, [0u8; 100]).unwrap();
-    let (code, _, err) = run(&["lint", junk.to_str().unwrap()], None);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("not a seed directory, ISO 9660 or FAT image, or OCI metadata JSON"),
-        "{err}"
+    assert_refused(
+        &["lint", junk.to_str().unwrap()],
+        "",
+        "not a seed directory, ISO 9660 or FAT image, or OCI metadata JSON",
     );
     let bad_json = dir.path().join("m.json");
     fs::write(&bad_json, "{\"user_data\": 5}").unwrap();
-    let (code, _, err) = run(&["lint", bad_json.to_str().unwrap()], None);
-    assert_eq!(code, 2);
-    assert!(err.contains("user_data: expected a base64 string"), "{err}");
+    assert_refused(
+        &["lint", bad_json.to_str().unwrap()],
+        "",
+        "user_data: expected a base64 string",
+    );
 }
 
 #[test]
@@ -1140,11 +1144,10 @@ fn tf_external_reads_the_spec_from_the_query() {
             .as_str()
     );
     let bad = json!({"spec": "{\"hostname\": \"-bad\"}"});
-    let (code, _, err) = run(&["--tf-external"], Some(&bad.to_string()));
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("<stdin>: query.spec:1:1: hostname: not a valid host name"),
-        "{err}"
+    assert_refused(
+        &["--tf-external"],
+        &bad.to_string(),
+        "<stdin>: query.spec:1:1: hostname: not a valid host name",
     );
 }
 
@@ -1435,9 +1438,7 @@ fn binary_files_are_written_byte_for_byte_by_cloud_init() {
     assert_eq!(mode & 0o777, 0o600);
 
     let bad = json!({"hostname": "a", "write_files": [{"path": "/x", "content": "grüß", "encoding": "base64"}]});
-    let (code, _, err) = run(&[], Some(&bad.to_string()));
-    assert_eq!(code, 2);
-    assert!(err.contains("write_files[0].content: not base64"), "{err}");
+    assert_refused(&[], &bad.to_string(), "write_files[0].content: not base64");
 }
 
 /// Moves the Rock Ridge `NM` entry of the root record `iso_name` into the continuation sector
@@ -1681,11 +1682,10 @@ fn files_owned_by_created_users_are_deferred() {
 
     let mut refused = spec.clone();
     refused["write_files"][0]["defer"] = json!(false);
-    let (code, _, err) = run(&[], Some(&refused.to_string()));
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("write_files[0].defer: the owner is created"),
-        "{err}"
+    assert_refused(
+        &[],
+        &refused.to_string(),
+        "write_files[0].defer: the owner is created",
     );
 }
 
@@ -1787,11 +1787,10 @@ fn default_route_verdicts_match_what_cloud_init_renders() {
     }
     let refused = json!({"hostname": "n", "network": {"version": 2, "interfaces": [
         {"name": "eth0", "addresses": ["fd00::2/64"], "routes": [{"to": "::/0", "via": "fd00::1"}]}]}});
-    let (code, _, err) = run(&[], Some(&refused.to_string()));
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("network.interfaces[0].routes[0].to: cloud-init 22.4 renders"),
-        "{err}"
+    assert_refused(
+        &[],
+        &refused.to_string(),
+        "network.interfaces[0].routes[0].to: cloud-init 22.4 renders",
     );
 }
 
@@ -1816,11 +1815,10 @@ fn routes_go_to_the_subnet_that_reaches_their_gateway() {
     ] {
         let mut bad = spec.clone();
         bad["network"]["interfaces"][0]["routes"][0]["to"] = json!(to);
-        let (code, _, err) = run(&[], Some(&bad.to_string()));
-        assert_eq!(code, 2);
-        assert!(
-            err.contains(&format!("network.interfaces[0].{problem}")),
-            "{err}"
+        assert_refused(
+            &[],
+            &bad.to_string(),
+            &format!("network.interfaces[0].{problem}"),
         );
     }
     if have("cloud-init", &["--version"]) {
@@ -1885,11 +1883,10 @@ fn lint_judges_users_on_the_parts_as_cloud_init_merges_them() {
 #[test]
 fn crlf_scripts_are_refused() {
     let spec = json!({"hostname": "h", "scripts": [{"name": "a.sh", "content": "#!/bin/sh\r\necho hi\r\n"}]});
-    let (code, _, err) = run(&[], Some(&spec.to_string()));
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("scripts[0].content: CRLF line endings"),
-        "{err}"
+    assert_refused(
+        &[],
+        &spec.to_string(),
+        "scripts[0].content: CRLF line endings",
     );
 }
 
@@ -2004,22 +2001,20 @@ fn multi_document_talos_configs_are_accepted() {
     let dir = seed_dir(config);
     assert!(lint_checks(dir.path()).is_empty());
     let bad = json!({"hostname": "cp-0", "talos_machine_config": "version: v1alpha1\n---\n[x\n"});
-    let (code, _, err) = run(&[], Some(&bad.to_string()));
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("talos_machine_config: document 2: not YAML"),
-        "{err}"
+    assert_refused(
+        &[],
+        &bad.to_string(),
+        "talos_machine_config: document 2: not YAML",
     );
 }
 
 #[test]
 fn strings_yaml_would_change_are_refused_with_their_field_path() {
     let spec = "{\"hostname\": \"h\",\n \"runcmd\": [\"ok\", \"x\\u2028y\"]}";
-    let (code, _, err) = run(&[], Some(spec));
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("<stdin>:1:1: runcmd[1]: holds the character U+2028"),
-        "{err}"
+    assert_refused(
+        &[],
+        spec,
+        "<stdin>:1:1: runcmd[1]: holds the character U+2028",
     );
 }
 
@@ -2027,25 +2022,21 @@ fn strings_yaml_would_change_are_refused_with_their_field_path() {
 fn output_paths_and_storage_ids_are_checked() {
     let dir = tempfile::tempdir().unwrap();
     let iso = dir.path().join("missing/seed.iso");
-    let (code, _, err) = run(
+    assert_refused(
         &["--iso", iso.to_str().unwrap()],
-        Some("{\"hostname\":\"a\"}"),
+        "{\"hostname\":\"a\"}",
+        "missing: no such directory",
     );
-    assert_eq!(code, 2);
-    assert!(err.contains("missing: no such directory"), "{err}");
     assert!(!dir.path().join("missing").exists());
     let snippets = dir.path().to_str().unwrap();
     for storage in ["my store", "Local", "x"] {
         let args = ["--proxmox-snippets", snippets, "--proxmox-storage", storage];
-        let (code, _, err) = run(&args, Some("{\"hostname\":\"a\"}"));
-        assert_eq!(code, 2, "{storage}");
-        assert!(err.contains("not a Proxmox storage ID"), "{err}");
+        assert_refused(&args, "{\"hostname\":\"a\"}", "not a Proxmox storage ID");
     }
-    let (code, _, err) = run(&[], Some("[{\"hostname\":\"a\"}]"));
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("<stdin>:1:1: expected a JSON object (one spec per machine), found an array"),
-        "{err}"
+    assert_refused(
+        &[],
+        "[{\"hostname\":\"a\"}]",
+        "<stdin>:1:1: expected a JSON object (one spec per machine), found an array",
     );
 }
 
