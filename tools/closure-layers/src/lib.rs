@@ -38,34 +38,29 @@ pub fn run(cli: &Cli) -> Result<Exit> {
             if !cli.root.is_empty() {
                 graph = graph.restrict_to(&cli.root)?;
             }
-            warn_unknown_excludes(&cli.layering, &[&graph]);
+            warn_unknown_excludes(&cli.layering, std::slice::from_ref(&graph));
             let layering = layer(&graph, &cli.layering, &strategy(&cli.layering)?)?;
             report::write_layering(&mut out, format, &graph, &layering)?;
         }
         Some(Command::Diff { old, new }) => {
-            let old_graph = read_graph(&[Source::from_operand(old)])?;
-            let new_graph = read_graph(&[Source::from_operand(new)])?;
-            warn_unknown_excludes(&cli.layering, &[&old_graph, &new_graph]);
+            let graphs = read_images([old, new], &cli.layering)?;
+            let (old_graph, new_graph) = (&graphs[0], &graphs[1]);
             let mut records = Vec::new();
             for strategy in strategies(&cli.layering)? {
                 let (lo, ln) = (
-                    layer(&old_graph, &cli.layering, &strategy)?,
-                    layer(&new_graph, &cli.layering, &strategy)?,
+                    layer(old_graph, &cli.layering, &strategy)?,
+                    layer(new_graph, &cli.layering, &strategy)?,
                 );
                 records.push(compare::diff(
-                    &image(old, &old_graph, &lo),
-                    &image(new, &new_graph, &ln),
+                    &image(old, old_graph, &lo),
+                    &image(new, new_graph, &ln),
                 ));
             }
             report::write_diff(&mut out, format, &records)?;
         }
         Some(Command::Share { images }) => {
             let strategy = strategy(&cli.layering)?;
-            let graphs = images
-                .iter()
-                .map(|p| read_graph(&[Source::from_operand(p)]))
-                .collect::<Result<Vec<_>>>()?;
-            warn_unknown_excludes(&cli.layering, &graphs.iter().collect::<Vec<_>>());
+            let graphs = read_images(images, &cli.layering)?;
             let layerings = graphs
                 .iter()
                 .map(|g| layer(g, &cli.layering, &strategy))
@@ -100,7 +95,7 @@ fn check_output(cli: &Cli) -> Result<()> {
 
 /// Warns about each `--exclude` path that none of the graphs holds: it is ignored, as nixpkgs
 /// ignores it, but is most likely a mistyped path.
-fn warn_unknown_excludes(args: &LayeringArgs, graphs: &[&Graph]) {
+fn warn_unknown_excludes(args: &LayeringArgs, graphs: &[Graph]) {
     let mut warned = HashSet::new();
     for path in &args.exclude {
         if graphs.iter().all(|g| g.id(path).is_none()) && warned.insert(path) {
@@ -119,12 +114,7 @@ fn run_fleet<W: std::io::Write>(cli: &Cli, out: &mut RecordWriter<W>) -> Result<
         bail!("--fleet: expected two or more GRAPH files, one per image");
     }
     let strategy = strategy(&cli.layering)?;
-    let graphs = cli
-        .inputs
-        .iter()
-        .map(|p| read_graph(&[Source::from_operand(p)]))
-        .collect::<Result<Vec<_>>>()?;
-    warn_unknown_excludes(&cli.layering, &graphs.iter().collect::<Vec<_>>());
+    let graphs = read_images(&cli.inputs, &cli.layering)?;
     let alone = graphs
         .iter()
         .map(|g| layer(g, &cli.layering, &strategy))
@@ -145,6 +135,20 @@ fn run_fleet<W: std::io::Write>(cli: &Cli, out: &mut RecordWriter<W>) -> Result<
         .collect();
     let result = fleet::plan(&images, available, &alone);
     report::write_fleet(out, cli.output.output, &result)
+}
+
+/// Reads each file as the graph of one image, and warns about `--exclude` paths none of them
+/// holds.
+fn read_images<'p>(
+    paths: impl IntoIterator<Item = &'p PathBuf>,
+    args: &LayeringArgs,
+) -> Result<Vec<Graph>> {
+    let graphs = paths
+        .into_iter()
+        .map(|p| read_graph(&[Source::from_operand(p)]))
+        .collect::<Result<Vec<_>>>()?;
+    warn_unknown_excludes(args, &graphs);
+    Ok(graphs)
 }
 
 /// Reads and merges the graphs of the given sources.
