@@ -863,13 +863,13 @@ mod tests {
     #[test]
     fn limits_of_the_other_kind_of_account_are_not_in_question() {
         let data = LimitsData::embedded().unwrap();
-        let object = Change::existing(
+        let object = [Change::existing(
             "o".into(),
             "oci_objectstorage_object",
             "s.json",
             json!({"content_length": "1073741824"}),
-        );
-        let budget = judge(&data, &settings(), &[object], false, Vec::new());
+        )];
+        let budget = judge(&data, &settings(), &object, false, Vec::new());
         assert!(
             budget
                 .findings
@@ -881,13 +881,7 @@ mod tests {
         trimmed.limits.retain(|l| l.id != "object.storage_gb");
         let budget = judge(&trimmed, &settings(), &[], false, Vec::new());
         assert!(budget.findings.is_empty());
-        let object = Change::existing(
-            "o".into(),
-            "oci_objectstorage_object",
-            "s.json",
-            json!({"content_length": "1073741824"}),
-        );
-        let budget = judge(&trimmed, &settings(), &[object], false, Vec::new());
+        let budget = judge(&trimmed, &settings(), &object, false, Vec::new());
         let finding = &budget.findings[0];
         assert_eq!(finding.kind, Kind::LimitNotInForce);
         assert_eq!(
