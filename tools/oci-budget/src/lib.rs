@@ -17,7 +17,6 @@ pub mod report;
 pub mod rules;
 pub mod usage;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -77,31 +76,24 @@ pub fn judge_inputs(
 }
 
 /// The changes plus every resource that existed before a plan and that it does not list: a
-/// `-target` plan lists only what it targets, and the rest stays. What existed is the plan's
-/// `prior_state`, or the baseline, which stands in for every plan's and is added once.
+/// `-target` plan lists only what it targets, and the rest stays. What existed is each plan's
+/// `prior_state`, or the baseline, which stands in for all of them as one scope (so it is
+/// added once, less what any plan lists).
 fn with_unlisted(
     mut changes: Vec<Change>,
     plans: Vec<PlanScope>,
     baseline: Option<Vec<Change>>,
 ) -> Vec<Change> {
-    let unlisted = |prior: Vec<Change>, listed: &BTreeSet<String>| {
-        prior
-            .into_iter()
-            .filter(|c| !listed.contains(&c.address))
-            .collect::<Vec<Change>>()
+    let scopes = match baseline {
+        Some(baseline) => vec![PlanScope {
+            listed: plans.into_iter().flat_map(|p| p.listed).collect(),
+            prior: Some(baseline),
+        }],
+        None => plans,
     };
-    match baseline {
-        Some(baseline) => {
-            let listed: BTreeSet<String> = plans.into_iter().flat_map(|p| p.listed).collect();
-            changes.extend(unlisted(baseline, &listed));
-        }
-        None => {
-            for plan in plans {
-                if let Some(prior) = plan.prior {
-                    changes.extend(unlisted(prior, &plan.listed));
-                }
-            }
-        }
+    for PlanScope { listed, prior } in scopes {
+        let unlisted = prior.into_iter().flatten();
+        changes.extend(unlisted.filter(|c| !listed.contains(&c.address)));
     }
     changes
 }
@@ -170,6 +162,8 @@ fn pair_with_baseline(changes: Vec<Change>, baseline: Vec<Change>) -> Vec<Change
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
     use serde_json::json;
 
