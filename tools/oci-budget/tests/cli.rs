@@ -1021,38 +1021,37 @@ fn findings_are_in_every_format() {
     }
 }
 
+/// Writes the plans of OLD and NEW `resource_changes` into `dir`; returns their paths.
+fn old_and_new(dir: &Path, old: Vec<Value>, new: Vec<Value>) -> (PathBuf, PathBuf) {
+    (
+        write(dir, "old.json", &plan(old)),
+        write(dir, "new.json", &plan(new)),
+    )
+}
+
+/// The arguments of `diff OLD NEW` on the day the tests judge.
+fn diff_args<'a>(old: &'a Path, new: &'a Path) -> [&'a str; 5] {
+    [
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--as-of",
+        "2026-11-22",
+    ]
+}
+
 #[test]
 fn diff_compares_two_plans() {
     let dir = tempfile::tempdir().unwrap();
-    let old = write(
-        dir.path(),
-        "old.json",
-        &plan(vec![create(
+    let volume = |size: &str| {
+        create(
             "oci_core_volume.data",
             "oci_core_volume",
-            json!({"size_in_gbs": "100"}),
-        )]),
-    );
-    let new = write(
-        dir.path(),
-        "new.json",
-        &plan(vec![create(
-            "oci_core_volume.data",
-            "oci_core_volume",
-            json!({"size_in_gbs": "250"}),
-        )]),
-    );
-    let out = run(
-        &[
-            "diff",
-            old.to_str().unwrap(),
-            new.to_str().unwrap(),
-            "--as-of",
-            "2026-11-22",
-        ],
-        "",
-        1,
-    );
+            json!({"size_in_gbs": size}),
+        )
+    };
+    let (old, new) = old_and_new(dir.path(), vec![volume("100")], vec![volume("250")]);
+    let out = run(&diff_args(&old, &new), "", 1);
     let block = out
         .iter()
         .find(|r| r["type"] == "budget_diff" && r["id"] == "block.total_gb")
@@ -1078,39 +1077,22 @@ fn diff_compares_two_plans() {
         ),
         (Some("within"), Some("over"))
     );
-    run(
-        &[
-            "diff",
-            new.to_str().unwrap(),
-            old.to_str().unwrap(),
-            "--as-of",
-            "2026-11-22",
-        ],
-        "",
-        0,
-    );
+    run(&diff_args(&new, &old), "", 0);
 }
 
 #[test]
 fn diff_shows_the_findings_that_decide_its_exit() {
     let dir = tempfile::tempdir().unwrap();
     let vcn = || create("oci_core_vcn.a", "oci_core_vcn", json!({}));
-    let old = write(dir.path(), "old.json", &plan(vec![vcn()]));
-    let new = write(
+    let (old, new) = old_and_new(
         dir.path(),
-        "new.json",
-        &plan(vec![
+        vec![vcn()],
+        vec![
             vcn(),
             create("oci_foo_bar.x", "oci_foo_bar", json!({"a": 1})),
-        ]),
+        ],
     );
-    let args = [
-        "diff",
-        old.to_str().unwrap(),
-        new.to_str().unwrap(),
-        "--as-of",
-        "2026-11-22",
-    ];
+    let args = diff_args(&old, &new);
     let out = run(&args, "", 1);
     let finding = out.iter().find(|r| r["type"] == "finding").unwrap();
     assert_eq!(finding["kind"], "unknown_resource_type");
@@ -1127,26 +1109,13 @@ fn diff_shows_the_findings_that_decide_its_exit() {
 #[test]
 fn diff_renders_a_table_and_pretty_json() {
     let dir = tempfile::tempdir().unwrap();
-    let old = write(
+    let vcn = |address: &str| create(address, "oci_core_vcn", json!({}));
+    let (old, new) = old_and_new(
         dir.path(),
-        "old.json",
-        &plan(vec![create("oci_core_vcn.a", "oci_core_vcn", json!({}))]),
+        vec![vcn("oci_core_vcn.a")],
+        vec![vcn("oci_core_vcn.a"), vcn("oci_core_vcn.b")],
     );
-    let new = write(
-        dir.path(),
-        "new.json",
-        &plan(vec![
-            create("oci_core_vcn.a", "oci_core_vcn", json!({})),
-            create("oci_core_vcn.b", "oci_core_vcn", json!({})),
-        ]),
-    );
-    let args = [
-        "diff",
-        old.to_str().unwrap(),
-        new.to_str().unwrap(),
-        "--as-of",
-        "2026-11-22",
-    ];
+    let args = diff_args(&old, &new);
     let table = stdout_of(&[&args[..], &["-o", "table"]].concat(), "", 0);
     assert!(table.starts_with("limit "), "{table}");
     assert!(
