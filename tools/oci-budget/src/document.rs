@@ -143,6 +143,11 @@ mod tests {
         read_bytes("in.json", text.as_bytes(), &mut inputs).map(|()| inputs)
     }
 
+    /// The error message reading `text` fails with.
+    fn error(text: &str) -> String {
+        read(text).unwrap_err().to_string()
+    }
+
     #[test]
     fn shapes_are_recognised_in_one_stream() {
         let text = concat!(
@@ -167,36 +172,32 @@ mod tests {
 
     #[test]
     fn errors_point_at_the_value() {
-        let err = read("{\"data\":[]}\n  {\"format_version\":\"9.0\",\"values\":{}}")
-            .unwrap_err()
-            .to_string();
+        let err = error("{\"data\":[]}\n  {\"format_version\":\"9.0\",\"values\":{}}");
         assert_eq!(
             err,
             "in.json:2:3: format_version: unsupported version \"9.0\", expected 1.x"
         );
-        let err = read("[1]").unwrap_err().to_string();
+        let err = error("[1]");
         assert!(err.starts_with("in.json:1:1: expected a plan"), "{err}");
-        let err = read("{\"hello\":1}").unwrap_err().to_string();
+        let err = error("{\"hello\":1}");
         assert!(err.contains("expected a plan or state"), "{err}");
     }
 
     #[test]
     fn empty_sources_and_foreign_records_are_refused() {
         for empty in ["", " \n\t\n"] {
-            let err = read(empty).unwrap_err().to_string();
+            let err = error(empty);
             assert_eq!(
                 err,
                 "in.json: no plan, state, oci CLI listing or qcow-size image record"
             );
         }
-        let err = read("{\"data\":[]}\n {\"type\":\"layer\"}")
-            .unwrap_err()
-            .to_string();
+        let err = error("{\"data\":[]}\n {\"type\":\"layer\"}");
         assert_eq!(
             err,
             "in.json:2:2: \"type\": expected \"image\" (a qcow-size record), found \"layer\""
         );
-        let err = read("{\"type\":5}").unwrap_err().to_string();
+        let err = error("{\"type\":5}");
         assert!(err.ends_with("found 5"), "{err}");
     }
 
@@ -214,13 +215,9 @@ mod tests {
 
     #[test]
     fn syntax_errors_and_truncation_are_located() {
-        let err = read("{\"data\":[]}\n{\"data\": [,]}")
-            .unwrap_err()
-            .to_string();
+        let err = error("{\"data\":[]}\n{\"data\": [,]}");
         assert!(err.starts_with("in.json:2:"), "{err}");
-        let err = read("{\"format_version\":\"1.2\",\"resource_changes\":[")
-            .unwrap_err()
-            .to_string();
+        let err = error("{\"format_version\":\"1.2\",\"resource_changes\":[");
         assert!(err.contains("unexpected end of input"), "{err}");
     }
 }
