@@ -52,6 +52,13 @@ fn assert_refused(args: &[&str], stdin: &str, expected: &str) {
     assert!(err.contains(expected), "{err}");
 }
 
+/// Generates the seed of `spec`, asserting success, and returns its file `name`.
+fn seed_file(spec: &Value, name: &str) -> String {
+    let (code, recs, err) = run(&[], Some(&spec.to_string()));
+    assert_eq!(code, 0, "{err}");
+    file_content(&recs, name).to_string()
+}
+
 fn file_content<'a>(records: &'a [Value], name: &str) -> &'a str {
     records
         .iter()
@@ -375,9 +382,7 @@ fn scripts_become_multipart_with_merge_headers_on_every_part() {
     let spec = json!({"hostname": "a", "runcmd": ["echo one"], "scripts": [
         {"name": "10-setup.sh", "content": "#!/bin/sh\necho setup\n"},
         {"name": "20-more.sh", "content": "#!/bin/sh\necho é\n"}]});
-    let (code, recs, _) = run(&[], Some(&spec.to_string()));
-    assert_eq!(code, 0);
-    let user_data = file_content(&recs, "user-data");
+    let user_data = seed_file(&spec, "user-data");
     assert_eq!(
         user_data
             .matches("X-Merge-Type: list(append)+dict(no_replace,recurse_list)+str()")
@@ -454,10 +459,9 @@ fn cloud_init_schema_accepts_the_user_data() {
 
 #[test]
 fn lint_flags_yaml11_booleans_and_numbers_that_cloud_init_schema_rejects() {
-    let dir = tempfile::tempdir().unwrap();
-    let user_data = "#cloud-config\nruncmd:\n  - yes\n  - 'no'\npackages:\n  - [nginx, 1.10]\nhostname: on\npackage_upgrade: yes\n";
-    fs::write(dir.path().join("user-data"), user_data).unwrap();
-    fs::write(dir.path().join("meta-data"), "instance-id: i-1\n").unwrap();
+    let dir = seed_dir(
+        "#cloud-config\nruncmd:\n  - yes\n  - 'no'\npackages:\n  - [nginx, 1.10]\nhostname: on\npackage_upgrade: yes\n",
+    );
     let (code, recs, _) = run(&["lint", dir.path().to_str().unwrap()], None);
     assert_eq!(code, 1);
     let places: Vec<&str> = recs
@@ -470,16 +474,9 @@ fn lint_flags_yaml11_booleans_and_numbers_that_cloud_init_schema_rejects() {
         ["runcmd[0]", "packages[0][1]", "hostname"],
         "{recs:?}"
     );
-    if !have("cloud-init", &["--version"]) {
+    let Some(said) = schema_refusal(&dir.path().join("user-data")) else {
         return;
-    }
-    let schema = Command::new("cloud-init")
-        .args(["schema", "--config-file"])
-        .arg(dir.path().join("user-data"))
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&schema.stderr);
-    assert!(!schema.status.success(), "cloud-init schema accepted it");
+    };
     for place in ["runcmd.0", "packages.0", "hostname"] {
         assert!(said.contains(place), "cloud-init schema: {said}");
     }
@@ -515,11 +512,9 @@ fn hostile_strings_round_trip_through_pyyaml() {
 
 /// Writes the network-config of `spec` and renders it with every cloud-init renderer.
 fn net_convert_all(spec: &Value) -> tempfile::TempDir {
-    let (code, recs, err) = run(&[], Some(&spec.to_string()));
-    assert_eq!(code, 0, "{err}");
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("network-config");
-    fs::write(&config, file_content(&recs, "network-config")).unwrap();
+    fs::write(&config, seed_file(spec, "network-config")).unwrap();
     for (distro, output) in [
         ("debian", "eni"),
         ("ubuntu", "netplan"),
@@ -599,13 +594,10 @@ fn network_v2_passes_netplan_generate() {
     if !have("netplan", &["info"]) {
         return;
     }
-    let (code, recs, _) = run(&[], Some(&network_spec(2).to_string()));
-    assert_eq!(code, 0);
-    let parsed: Value = serde_json::to_value(
-        serde_yaml_ng::from_str::<serde_yaml_ng::Value>(file_content(&recs, "network-config"))
-            .unwrap(),
-    )
-    .unwrap();
+    let config = seed_file(&network_spec(2), "network-config");
+    let parsed: Value =
+        serde_json::to_value(serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&config).unwrap())
+            .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let netplan_dir = dir.path().join("etc/netplan");
     fs::create_dir_all(&netplan_dir).unwrap();
@@ -1425,10 +1417,8 @@ fn binary_files_are_written_byte_for_byte_by_cloud_init() {
         {"path": path("wrapped.bin"), "content": wrapped.join("\n"), "encoding": "base64"},
         {"path": path("blob.gz.bin"), "content": gz_b64, "encoding": "gzip+base64"},
         {"path": path("text.txt"), "content": text}]});
-    let (code, recs, err) = run(&[], Some(&spec.to_string()));
-    assert_eq!(code, 0, "{err}");
     let user_data = dir.path().join("user-data");
-    fs::write(&user_data, file_content(&recs, "user-data")).unwrap();
+    fs::write(&user_data, seed_file(&spec, "user-data")).unwrap();
     check(Command::new(python).args(["-c", WRITE_FILES, user_data.to_str().unwrap()]));
     for name in ["blob.bin", "wrapped.bin", "blob.gz.bin"] {
         assert_eq!(fs::read(path(name)).unwrap(), bytes, "{name}");
@@ -1647,6 +1637,42 @@ fn schema_valid(path: &Path) {
     assert!(text.contains("Valid cloud-config"), "{text}");
 }
 
+/// Asserts that `cloud-init schema` refuses the file and returns what it said; `None` (the
+/// reason printed) when cloud-init is not installed.
+fn schema_refusal(path: &Path) -> Option<String> {
+    if !have("cloud-init", &["--version"]) {
+        return None;
+    }
+    let schema = Command::new("cloud-init")
+        .args(["schema", "--config-file"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(!schema.status.success(), "cloud-init schema accepted it");
+    Some(String::from_utf8_lossy(&schema.stderr).into_owned())
+}
+
+/// The `check` names of the findings `lint` reports for a seed with this network-config
+/// beside an empty cloud-config.
+fn network_lint_checks(network_config: &str) -> Vec<String> {
+    let dir = seed_dir("#cloud-config\n");
+    fs::write(dir.path().join("network-config"), network_config).unwrap();
+    lint_checks(dir.path())
+}
+
+/// Lints `user_data` as a first-boot seed, expecting `checks`; where cloud-init is installed,
+/// asserts whether `users`, as cloud-init merges the parts, keeps `default`.
+fn assert_lint_and_merged_default(user_data: &str, checks: &[&str], keeps_default: bool) {
+    let (root, seed) = first_boot_root(user_data);
+    assert_eq!(lint_checks(&seed), checks, "{user_data}");
+    let Some(python) = cloudinit_python() else {
+        return;
+    };
+    let merged = consume_dir(python, root.path(), None);
+    let users = merged["config"]["users"].as_array().unwrap();
+    assert_eq!(users.contains(&json!("default")), keeps_default, "{merged}");
+}
+
 #[test]
 fn files_owned_by_created_users_are_deferred() {
     let spec = json!({"hostname": "h", "users": [{"name": "ops", "groups": ["web"]}],
@@ -1655,15 +1681,13 @@ fn files_owned_by_created_users_are_deferred() {
             {"path": "/srv/www", "content": "x\n", "owner": "root:web"},
             {"path": "/etc/motd", "content": "x\n", "owner": "root:root"},
             {"path": "/etc/late", "content": "x\n", "defer": true}]});
-    let (code, recs, err) = run(&[], Some(&spec.to_string()));
-    assert_eq!(code, 0, "{err}");
-    let user_data = file_content(&recs, "user-data");
-    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(user_data).unwrap();
+    let user_data = seed_file(&spec, "user-data");
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&user_data).unwrap();
     let deferred: Vec<Option<bool>> = (0..4)
         .map(|i| doc["write_files"][i].get("defer").and_then(|d| d.as_bool()))
         .collect();
     assert_eq!(deferred, [Some(true), Some(true), None, Some(true)]);
-    let dir = seed_dir(user_data);
+    let dir = seed_dir(&user_data);
     schema_valid(&dir.path().join("user-data"));
     assert!(lint_checks(dir.path()).is_empty());
 
@@ -1694,23 +1718,14 @@ fn numeric_permissions_are_flagged_and_generated_ones_are_strings() {
     let dir =
         seed_dir("#cloud-config\nwrite_files:\n  - {path: /a, content: x, permissions: 644}\n");
     assert_eq!(lint_checks(dir.path()), ["write_files_permissions"]);
-    if have("cloud-init", &["--version"]) {
-        let schema = Command::new("cloud-init")
-            .args(["schema", "--config-file"])
-            .arg(dir.path().join("user-data"))
-            .output()
-            .unwrap();
-        assert!(!schema.status.success(), "cloud-init schema accepted it");
-    }
+    schema_refusal(&dir.path().join("user-data"));
     let spec = json!({"hostname": "h", "write_files": [
         {"path": "/a", "content": "x", "permissions": "644"},
         {"path": "/b", "content": "x", "permissions": "0600"}]});
-    let (code, recs, _) = run(&[], Some(&spec.to_string()));
-    assert_eq!(code, 0);
-    let user_data = file_content(&recs, "user-data");
+    let user_data = seed_file(&spec, "user-data");
     assert!(user_data.contains("permissions: \"644\"\n"), "{user_data}");
     assert!(user_data.contains("permissions: \"0600\"\n"), "{user_data}");
-    let dir = seed_dir(user_data);
+    let dir = seed_dir(&user_data);
     schema_valid(&dir.path().join("user-data"));
     assert!(lint_checks(dir.path()).is_empty());
 }
@@ -1764,9 +1779,7 @@ fn default_route_verdicts_match_what_cloud_init_renders() {
     ] {
         let (rendered, unit) = render_network_config(&doc);
         let misrendered = !rendered || unit.contains("Destination=::/64");
-        let dir = seed_dir("#cloud-config\n");
-        fs::write(dir.path().join("network-config"), &doc).unwrap();
-        let flagged = lint_checks(dir.path()).contains(&"route_default_misrendered".to_string());
+        let flagged = network_lint_checks(&doc).contains(&"route_default_misrendered".to_string());
         assert_eq!(flagged, misrendered, "{doc}{unit}");
     }
     for (version, to, via) in [
@@ -1799,10 +1812,8 @@ fn routes_go_to_the_subnet_that_reaches_their_gateway() {
     let spec = json!({"hostname": "n", "network": {"interfaces": [
         {"name": "eth0", "addresses": ["10.0.0.2/24", "10.1.0.2/24"], "gateway4": "10.0.0.1",
          "routes": [{"to": "10.20.0.0/16", "via": "10.1.0.254"}, {"to": "10.30.0.0/16", "via": "10.0.0.254"}]}]}});
-    let (code, recs, err) = run(&[], Some(&spec.to_string()));
-    assert_eq!(code, 0, "{err}");
     let doc: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(file_content(&recs, "network-config")).unwrap();
+        serde_yaml_ng::from_str(&seed_file(&spec, "network-config")).unwrap();
     let subnets = &doc["config"][0]["subnets"];
     assert_eq!(subnets[0]["routes"][0]["destination"], "10.30.0.0/16");
     assert_eq!(subnets[1]["routes"][0]["destination"], "10.20.0.0/16");
@@ -1842,15 +1853,7 @@ fn lint_flags_tabs_that_cloud_init_refuses() {
     assert_eq!(lint_checks(dir.path()), ["yaml_invalid"]);
     let quoted = seed_dir("#cloud-config\nusers: [default]\nruncmd:\n  - \"echo\tb\" # x\t\n");
     assert!(lint_checks(quoted.path()).is_empty());
-    if !have("cloud-init", &["--version"]) {
-        return;
-    }
-    let schema = Command::new("cloud-init")
-        .args(["schema", "--config-file"])
-        .arg(dir.path().join("user-data"))
-        .output()
-        .unwrap();
-    assert!(!schema.status.success(), "cloud-init schema accepted it");
+    schema_refusal(&dir.path().join("user-data"));
     schema_valid(&quoted.path().join("user-data"));
 }
 
@@ -1866,17 +1869,7 @@ fn lint_judges_users_on_the_parts_as_cloud_init_merges_them() {
         (rule, vec![]),
         ("", vec!["merge_header_missing", "default_user_dropped"]),
     ] {
-        let (root, seed) = first_boot_root(&mime(second_rule));
-        assert_eq!(lint_checks(&seed), expected, "{second_rule:?}");
-        let Some(python) = cloudinit_python() else {
-            continue;
-        };
-        let merged = consume_dir(python, root.path(), None);
-        let has_default = merged["config"]["users"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("default"));
-        assert_eq!(has_default, expected.is_empty(), "{merged}");
+        assert_lint_and_merged_default(&mime(second_rule), &expected, expected.is_empty());
     }
 }
 
@@ -1919,20 +1912,11 @@ fn lint_checks_network_values_that_the_renderers_refuse() {
         (v1.to_string(), "network_config_value"),
     ];
     for (doc, check) in &cases {
-        let dir = seed_dir("#cloud-config\n");
-        fs::write(dir.path().join("network-config"), doc).unwrap();
-        assert_eq!(lint_checks(dir.path()), [*check], "{doc}");
+        assert_eq!(network_lint_checks(doc), [*check], "{doc}");
     }
     for version in [1, 2] {
-        let (code, recs, _) = run(&[], Some(&network_spec(version).to_string()));
-        assert_eq!(code, 0);
-        let dir = seed_dir("#cloud-config\n");
-        fs::write(
-            dir.path().join("network-config"),
-            file_content(&recs, "network-config"),
-        )
-        .unwrap();
-        assert!(lint_checks(dir.path()).is_empty(), "version {version}");
+        let config = seed_file(&network_spec(version), "network-config");
+        assert!(network_lint_checks(&config).is_empty(), "version {version}");
     }
     if have("netplan", &["info"]) {
         for (doc, _) in &cases[..3] {
@@ -1995,9 +1979,7 @@ fn oci_metadata_keys_are_the_default_users_only() {
 fn multi_document_talos_configs_are_accepted() {
     let config = "version: v1alpha1\nmachine:\n  type: controlplane\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: cp-0\n";
     let spec = json!({"hostname": "cp-0", "talos_machine_config": config});
-    let (code, recs, err) = run(&[], Some(&spec.to_string()));
-    assert_eq!(code, 0, "{err}");
-    assert_eq!(file_content(&recs, "user-data"), config);
+    assert_eq!(seed_file(&spec, "user-data"), config);
     let dir = seed_dir(config);
     assert!(lint_checks(dir.path()).is_empty());
     let bad = json!({"hostname": "cp-0", "talos_machine_config": "version: v1alpha1\n---\n[x\n"});
@@ -2054,17 +2036,6 @@ fn cloud_config_archives_are_checked_as_cloud_init_merges_them() {
         ),
         ("", vec!["merge_header_missing", "default_user_dropped"]),
     ] {
-        let (root, seed) = first_boot_root(&archive(merge));
-        assert_eq!(lint_checks(&seed), expected, "{merge:?}");
-        let Some(python) = cloudinit_python() else {
-            continue;
-        };
-        let merged = consume_dir(python, root.path(), None);
-        let users = merged["config"]["users"].as_array().unwrap();
-        assert_eq!(
-            users.contains(&json!("default")),
-            !merge.is_empty(),
-            "{merged}"
-        );
+        assert_lint_and_merged_default(&archive(merge), &expected, !merge.is_empty());
     }
 }
