@@ -2,6 +2,7 @@
 //! `versions`, then `SEMVER`/`ECOSYSTEM` ranges with `introduced`, `fixed`,
 //! `last_affected` and `limit` events, ordered by the ecosystem's own version order.
 
+use std::cell::OnceCell;
 use std::cmp::Ordering;
 
 use crate::osv::{Range, Vulnerability};
@@ -33,6 +34,15 @@ impl Bound {
             (Bound::Version(a), Bound::Version(b)) => a.compare(b).unwrap_or(Ordering::Equal),
         }
     }
+
+    /// Where `version` stands against this bound.
+    fn order_of(&self, version: &VersionKey) -> Ordering {
+        match self {
+            Bound::Min => Ordering::Greater,
+            Bound::Max => Ordering::Less,
+            Bound::Version(bound) => version.compare(bound).unwrap_or(Ordering::Equal),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,42 +55,106 @@ enum Kind {
 
 /// Whether `vuln` affects `package`. An error means the question cannot be decided (a
 /// package without a version, an ecosystem without a known order, or a version that does
-/// not parse): the caller reports the package as unscanned rather than clean.
+/// not parse): the caller reports the package as unscanned rather than clean. To match one
+/// package against many records, read its version once with [`PackageVersion::read`].
 pub fn affects(vuln: &Vulnerability, package: &Package) -> Result<bool, String> {
-    if vuln.withdrawn.is_some() {
-        return Ok(false);
-    }
-    if package.version.is_empty() {
-        return Err(format!("{}: the package has no version", vuln.id));
-    }
-    for affected in vuln.affected_for(&package.ecosystem, &package.name) {
-        if affected.versions.contains(&package.version) {
-            return Ok(true);
-        }
-        for range in &affected.ranges {
-            let scheme = match range.kind.as_str() {
-                "SEMVER" => Scheme::Semver,
-                "ECOSYSTEM" => Scheme::for_ecosystem(&package.ecosystem).ok_or_else(|| {
-                    format!(
-                        "{}: no version order is known for ecosystem {}",
-                        vuln.id, package.ecosystem.0
-                    )
-                })?,
-                _ => continue,
-            };
-            if range_affects(range, scheme, &package.version)
-                .map_err(|e| format!("{}: {e}", vuln.id))?
-            {
-                return Ok(true);
-            }
-        }
-    }
-    Ok(false)
+    PackageVersion::read(package)
+        .map_err(|e| format!("{}: {e}", vuln.id))?
+        .affected_by(vuln)
 }
 
-/// Evaluates one range for a version, per the schema's algorithm.
-pub fn range_affects(range: &Range, scheme: Scheme, version: &str) -> Result<bool, String> {
-    let version = Bound::Version(scheme.parse(version)?);
+/// A package's version, read once for all the records it is matched against: in its
+/// ecosystem's order up front, and in the SemVer-like order when a `SEMVER` range first asks.
+#[derive(Debug)]
+pub struct PackageVersion<'a> {
+    package: &'a Package,
+    ecosystem: Option<(Scheme, VersionKey)>,
+    semver: OnceCell<Result<VersionKey, String>>,
+}
+
+impl<'a> PackageVersion<'a> {
+    /// Reads a package's version. An error says why it cannot be compared: there is none
+    /// (every record for the package would match), or its ecosystem's order rejects it (it
+    /// would be read as some other version). An ecosystem without a known order passes.
+    pub fn read(package: &'a Package) -> Result<PackageVersion<'a>, String> {
+        if package.version.is_empty() {
+            return Err(
+                "no version: every record for the package would match, so none can be decided"
+                    .into(),
+            );
+        }
+        let ecosystem = match Scheme::for_ecosystem(&package.ecosystem) {
+            Some(scheme) => Some((scheme, scheme.parse(&package.version)?)),
+            None => None,
+        };
+        Ok(PackageVersion {
+            package,
+            ecosystem,
+            semver: OnceCell::new(),
+        })
+    }
+
+    /// Whether `vuln` affects the package: an exact `versions` entry, or a `SEMVER` or
+    /// `ECOSYSTEM` range; a withdrawn record never does. An error means the question cannot
+    /// be decided (a range in an order unknown for the ecosystem, or a version that does not
+    /// parse in the range's order).
+    pub fn affected_by(&self, vuln: &Vulnerability) -> Result<bool, String> {
+        if vuln.withdrawn.is_some() {
+            return Ok(false);
+        }
+        let package = self.package;
+        for affected in vuln.affected_for(&package.ecosystem, &package.name) {
+            if affected.versions.contains(&package.version) {
+                return Ok(true);
+            }
+            for range in &affected.ranges {
+                let Some(read) = self.in_order_of(range) else {
+                    continue;
+                };
+                let in_range = read
+                    .and_then(|(scheme, version)| range_affects(range, scheme, version))
+                    .map_err(|e| format!("{}: {e}", vuln.id))?;
+                if in_range {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// The order a range is evaluated in, and the version read in it; `None` for a range
+    /// type that orders no versions (`GIT`).
+    fn in_order_of(&self, range: &Range) -> Option<Result<(Scheme, &VersionKey), String>> {
+        match range.kind.as_str() {
+            "SEMVER" => Some(self.semver().map(|key| (Scheme::Semver, key))),
+            "ECOSYSTEM" => Some(
+                self.ecosystem
+                    .as_ref()
+                    .map(|(scheme, key)| (*scheme, key))
+                    .ok_or_else(|| {
+                        format!(
+                            "no version order is known for ecosystem {}",
+                            self.package.ecosystem.0
+                        )
+                    }),
+            ),
+            _ => None,
+        }
+    }
+
+    fn semver(&self) -> Result<&VersionKey, String> {
+        if let Some((Scheme::Semver, key)) = &self.ecosystem {
+            return Ok(key);
+        }
+        self.semver
+            .get_or_init(|| Scheme::Semver.parse(&self.package.version))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// Evaluates one range for a version read in `scheme`, per the schema's algorithm.
+pub fn range_affects(range: &Range, scheme: Scheme, version: &VersionKey) -> Result<bool, String> {
     let mut events = Vec::with_capacity(range.events.len());
     for event in &range.events {
         let (kind, text) = if let Some(v) = &event.introduced {
@@ -101,13 +175,13 @@ pub fn range_affects(range: &Range, scheme: Scheme, version: &str) -> Result<boo
         .filter(|(k, _)| *k == Kind::Limit)
         .map(|(_, b)| b)
         .collect();
-    if !limits.is_empty() && !limits.iter().any(|l| version.compare(l).is_lt()) {
+    if !limits.is_empty() && !limits.iter().any(|l| l.order_of(version).is_lt()) {
         return Ok(false);
     }
     events.sort_by(|a, b| a.1.compare(&b.1));
     let mut affected = false;
     for (kind, bound) in &events {
-        let order = version.compare(bound);
+        let order = bound.order_of(version);
         match kind {
             Kind::Introduced if order.is_ge() => affected = true,
             Kind::Fixed if order.is_ge() => affected = false,

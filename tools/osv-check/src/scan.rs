@@ -7,11 +7,10 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use crate::api::Client;
-use crate::matching::affects;
+use crate::matching::PackageVersion;
 use crate::offline::Database;
 use crate::osv::Vulnerability;
 use crate::package::{Inventory, Package, Unscanned};
-use crate::version::Scheme;
 
 /// One record affecting one package.
 #[derive(Debug, Clone)]
@@ -43,36 +42,23 @@ fn unscanned(package: &Package, reason: String) -> Unscanned {
     }
 }
 
-/// Why a package's version cannot be compared, when it cannot: without a version every
-/// record for the package would match, and a version the ecosystem's order rejects would be
-/// read as some other version. Commits and ecosystems without a known order pass.
-fn version_problem(package: &Package) -> Option<String> {
+/// Reads a package's version for offline matching, or says why the package cannot be
+/// matched offline, before any record is read.
+fn offline_version<'a>(db: &Database, package: &'a Package) -> Result<PackageVersion<'a>, String> {
     if package.commit.is_some() {
-        return None;
-    }
-    if package.version.is_empty() {
-        return Some(
-            "no version: every record for the package would match, so none can be decided".into(),
-        );
-    }
-    Scheme::for_ecosystem(&package.ecosystem)?
-        .parse(&package.version)
-        .err()
-}
-
-/// Why a package cannot be matched offline before any record is read, if it cannot.
-fn offline_obstacle(db: &Database, package: &Package) -> Option<String> {
-    if package.commit.is_some() {
-        return Some(
+        return Err(
             "commits can only be matched by the OSV API (offline matching would need the commit graph)"
                 .into(),
         );
     }
-    if let Some(problem) = version_problem(package) {
-        return Some(problem);
-    }
+    let version = PackageVersion::read(package)?;
     let base = package.ecosystem.base();
-    (!db.covers(base)).then(|| format!("the offline database has no records for ecosystem {base}"))
+    if !db.covers(base) {
+        return Err(format!(
+            "the offline database has no records for ecosystem {base}"
+        ));
+    }
+    Ok(version)
 }
 
 /// Matches every package against the offline database.
@@ -83,13 +69,16 @@ pub fn offline(db: &Database, inventory: Inventory) -> Scan {
     };
     for package in inventory.packages {
         scan.packages += 1;
-        if let Some(reason) = offline_obstacle(db, &package) {
-            scan.unscanned.push(unscanned(&package, reason));
-            continue;
-        }
+        let version = match offline_version(db, &package) {
+            Ok(version) => version,
+            Err(reason) => {
+                scan.unscanned.push(unscanned(&package, reason));
+                continue;
+            }
+        };
         let mut undecided = Vec::new();
         for vuln in db.candidates(&package) {
-            match affects(vuln, &package) {
+            match version.affected_by(vuln) {
                 Ok(true) => scan.findings.push(Finding {
                     package: package.clone(),
                     vuln: Arc::clone(vuln),
@@ -109,6 +98,7 @@ pub fn offline(db: &Database, inventory: Inventory) -> Scan {
 /// Why a package cannot be sent to the OSV API, if it cannot: an ecosystem OSV does not know
 /// makes the API reject the whole batch, a query without a version returns every record for
 /// the package, and a version the ecosystem's order rejects cannot be decided either.
+/// Commits are sent as they are.
 fn online_obstacle(package: &Package) -> Option<String> {
     if !package.ecosystem.is_known() {
         return Some(format!(
@@ -116,7 +106,10 @@ fn online_obstacle(package: &Package) -> Option<String> {
             package.ecosystem.0
         ));
     }
-    version_problem(package)
+    if package.commit.is_some() {
+        return None;
+    }
+    PackageVersion::read(package).err()
 }
 
 /// Splits the packages into those the API can be asked about and, as unscanned, the others.

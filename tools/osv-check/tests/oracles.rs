@@ -606,7 +606,7 @@ fn fixture_version_lists_agree_with_range_evaluation() {
                             } else {
                                 scheme
                             };
-                            range_affects(r, s, version)
+                            s.parse(version).and_then(|v| range_affects(r, s, &v))
                         })
                         .collect();
                     if results.iter().any(Result::is_err) {
