@@ -18,7 +18,7 @@ use crate::cli::DiffArgs;
 use crate::document::read_sources;
 use crate::finding::Finding;
 use crate::limits::LimitsData;
-use crate::report::{Summary, Verdict, findings_table, number, snake_case_name, summarize};
+use crate::report::{Summary, Verdict, number, push_findings, snake_case_name, summarize};
 
 /// One `budget_diff` record: a limit's usage in both inputs.
 #[derive(Debug, Clone, Serialize)]
@@ -256,10 +256,7 @@ fn write(
         ]);
     }
     let mut text = table.render(format);
-    if !records.findings.is_empty() {
-        text.push('\n');
-        text.push_str(&findings_table(records.findings).render(format));
-    }
+    push_findings(&mut text, records.findings, format);
     out.write_text(&text)?;
     Ok(())
 }

@@ -207,10 +207,7 @@ fn human_report(budget: &Budget, summary: &Summary, format: TableFormat) -> Stri
         ));
     }
     text.push_str(&lines_table(&budget.lines).render(format));
-    if !budget.findings.is_empty() {
-        text.push('\n');
-        text.push_str(&findings_table(&budget.findings).render(format));
-    }
+    push_findings(&mut text, &budget.findings, format);
     text.push('\n');
     text.push_str(&summary_sentence(summary));
     text.push('\n');
@@ -334,8 +331,17 @@ fn line_row(line: &BudgetLine) -> [String; 9] {
     ]
 }
 
+/// Appends the findings table to a report for people, after a blank line; nothing when there
+/// are none.
+pub fn push_findings(text: &mut String, findings: &[Finding], format: TableFormat) {
+    if !findings.is_empty() {
+        text.push('\n');
+        text.push_str(&findings_table(findings).render(format));
+    }
+}
+
 /// The findings as a table: kind, status, address, message and cost.
-pub fn findings_table(findings: &[Finding]) -> Table {
+fn findings_table(findings: &[Finding]) -> Table {
     let mut table = Table::new(["finding", "status", "address", "message", "cost_usd"]);
     for finding in findings {
         table.push(finding_row(finding));
