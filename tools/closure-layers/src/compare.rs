@@ -213,10 +213,6 @@ pub fn share(images: &[Image]) -> ShareReport {
     layers.iter().flatten().for_each(|l| {
         distinct_layers.insert(&l.paths, l.nar_size);
     });
-    let mut distinct_store: HashMap<&str, u64> = HashMap::new();
-    stores.iter().flatten().for_each(|(p, b)| {
-        distinct_store.insert(p, *b);
-    });
     let in_all: BTreeSet<&Vec<String>> = layer_sets
         .first()
         .map(|first| {
@@ -233,7 +229,7 @@ pub fn share(images: &[Image]) -> ShareReport {
         images: images.len(),
         total_layer_bytes: layers.iter().flatten().map(|l| l.nar_size).sum(),
         distinct_layer_bytes: distinct_layers.values().sum(),
-        distinct_store_bytes: distinct_store.values().sum(),
+        distinct_store_bytes: distinct_store_bytes(images.iter().map(|i| i.graph)),
         layers_in_all: in_all.len(),
     };
     ShareReport {
@@ -241,6 +237,18 @@ pub fn share(images: &[Image]) -> ShareReport {
         images: per_image,
         summary,
     }
+}
+
+/// The bytes of the distinct store paths of several graphs: the least any layering of them
+/// stores or pulls.
+pub fn distinct_store_bytes<'g>(graphs: impl IntoIterator<Item = &'g Graph>) -> u64 {
+    let mut store: HashMap<&str, u64> = HashMap::new();
+    for graph in graphs {
+        for id in 0..graph.len() as u32 {
+            store.insert(graph.path(id), graph.nar_size(id));
+        }
+    }
+    store.values().sum()
 }
 
 #[cfg(test)]

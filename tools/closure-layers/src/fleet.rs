@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::auto::path_key;
+use crate::compare::distinct_store_bytes;
 use crate::graph::Graph;
 use crate::layering::{Layering, PathLayer};
 
@@ -332,7 +333,7 @@ pub fn plan(images: &[FleetImage], available: usize, alone: &[Layering]) -> Flee
         joint_pull_bytes: Pool::of(joint.iter().map(Vec::as_slice)).bytes,
         per_image_pull_bytes,
         saved_bytes: per_image_pull_bytes.saturating_sub(pool.bytes),
-        distinct_store_bytes: distinct_store_bytes(images),
+        distinct_store_bytes: distinct_store_bytes(images.iter().map(|i| i.graph)),
     };
     Fleet { layers, summary }
 }
@@ -358,17 +359,6 @@ fn records(
             layering,
         })
         .collect()
-}
-
-/// The bytes of the distinct store paths of all images.
-fn distinct_store_bytes(images: &[FleetImage]) -> u64 {
-    let mut store: HashMap<&str, u64> = HashMap::new();
-    for image in images {
-        for id in 0..image.graph.len() as u32 {
-            store.insert(image.graph.path(id), image.graph.nar_size(id));
-        }
-    }
-    store.values().sum()
 }
 
 #[cfg(test)]
