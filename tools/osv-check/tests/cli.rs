@@ -77,7 +77,6 @@ const LOW: &str = "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:N/A:N";
 
 /// A database of a few records in the export layout, one per file.
 fn database(dir: &Path) -> PathBuf {
-    let db = dir.join("db");
     let items = [
         record(
             "x_RS-1",
@@ -108,13 +107,18 @@ fn database(dir: &Path) -> PathBuf {
             Some(LOW),
         ),
     ];
+    database_of(dir, &items)
+}
+
+/// Writes records, one file each, under `<dir>/db/<ecosystem>/`.
+fn database_of(dir: &Path, items: &[Value]) -> PathBuf {
+    let db = dir.join("db");
     for item in items {
         let eco = item["affected"][0]["package"]["ecosystem"]
             .as_str()
-            .unwrap()
-            .to_string();
-        std::fs::create_dir_all(db.join(&eco)).unwrap();
-        let id = item["id"].as_str().unwrap().to_string();
+            .unwrap();
+        std::fs::create_dir_all(db.join(eco)).unwrap();
+        let id = item["id"].as_str().unwrap();
         std::fs::write(db.join(eco).join(format!("{id}.json")), item.to_string()).unwrap();
     }
     db
@@ -275,7 +279,6 @@ fn packages_the_database_cannot_decide_are_unscanned() {
 #[test]
 fn r_hackage_and_pub_versions_are_matched_offline() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db");
     let fixed = |id: &str, ecosystem: &str, name: &str, fixed: &str| {
         let mut r = record(
             id,
@@ -285,13 +288,17 @@ fn r_hackage_and_pub_versions_are_matched_offline() {
             None,
         );
         r["affected"][0]["ranges"][0]["type"] = json!("ECOSYSTEM");
-        std::fs::create_dir_all(db.join(ecosystem)).unwrap();
-        std::fs::write(db.join(ecosystem).join(format!("{id}.json")), r.to_string()).unwrap();
+        r
     };
-    fixed("x_CRAN-1", "CRAN", "commonmark", "1.8-1");
-    fixed("x_BIOC-1", "Bioconductor", "zlibbioc", "1.50.0");
-    fixed("x_HS-1", "Hackage", "aeson", "2.0.1.0");
-    fixed("x_PUB-1", "Pub", "http", "1.0.0+1");
+    let db = database_of(
+        dir.path(),
+        &[
+            fixed("x_CRAN-1", "CRAN", "commonmark", "1.8-1"),
+            fixed("x_BIOC-1", "Bioconductor", "zlibbioc", "1.50.0"),
+            fixed("x_HS-1", "Hackage", "aeson", "2.0.1.0"),
+            fixed("x_PUB-1", "Pub", "http", "1.0.0+1"),
+        ],
+    );
     let input = [
         ("CRAN", "commonmark", "1.8"),
         ("CRAN", "commonmark", "1.8-1"),
@@ -1477,20 +1484,6 @@ fn api_keeps_at_most_10_requests_in_flight() {
 
 // ---------------------------------------------------------------- ratings, empty inputs, versions
 
-/// Writes records, one file each, under `<dir>/db/<ecosystem>/`.
-fn database_of(dir: &Path, items: &[Value]) -> PathBuf {
-    let db = dir.join("db");
-    for item in items {
-        let eco = item["affected"][0]["package"]["ecosystem"]
-            .as_str()
-            .unwrap();
-        std::fs::create_dir_all(db.join(eco)).unwrap();
-        let id = item["id"].as_str().unwrap();
-        std::fs::write(db.join(eco).join(format!("{id}.json")), item.to_string()).unwrap();
-    }
-    db
-}
-
 const V4_CRITICAL: &str = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
 
 #[test]
@@ -1550,12 +1543,9 @@ fn empty_inputs_are_errors_not_clean_scans() {
         "uv.lock",
         "bom.json",
     ] {
-        let path = dir.path().join(name);
-        std::fs::write(&path, "").unwrap();
-        let out = cmd().arg("--offline").arg(&db).arg(&path).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{name}");
+        let (path, err) = offline_error(&db, dir.path(), name, "");
         assert_eq!(
-            stderr_of(&out),
+            err,
             format!(
                 "osv-check: error: {}: no packages: the input is empty\n",
                 path.display()
