@@ -202,7 +202,7 @@ pub fn parse_nodes<'a>(source: &str, text: &'a [u8]) -> Result<Nodes<'a>> {
     let mut documents = serde_json::Deserializer::from_str(checked).into_iter::<Document>();
     while let Some(document) = documents.next() {
         let document = document.map_err(|e| shared::input::json_error(source, &e))?;
-        if let Some(key) = document.stray_key() {
+        if let Some(key) = document.stray.as_deref() {
             let at = offset_in(text, key).unwrap_or(documents.byte_offset());
             return Err(shared::input::located(
                 source,
@@ -262,12 +262,9 @@ struct Document<'a> {
     nodes: Vec<RawNode<'a>>,
     refs: Vec<u32>,
     store_dir: Option<Cow<'a, str>>,
-    /// The first key of an object that is neither a store path nor a field of a known shape.
+    /// The first key of an object keyed by store path that is not a store path: a key that
+    /// makes no sense where it is written.
     stray: Option<Cow<'a, str>>,
-    /// True when the object holds its nodes under `"graph"` (an `exportReferencesGraph` file,
-    /// maybe a whole `.attrs.json`, whose other keys are the derivation's attributes) or
-    /// `"info"` (the versioned wrapper, whose other keys are its own fields).
-    nested: bool,
 }
 
 impl<'a> Document<'a> {
@@ -280,12 +277,6 @@ impl<'a> Document<'a> {
         self.names.push(name.clone());
         self.lookup.insert(name, id);
         id
-    }
-
-    /// A key that makes no sense where it is written: a key of an object keyed by store path
-    /// that is not a store path.
-    fn stray_key(&self) -> Option<&str> {
-        self.stray.as_deref().filter(|_| !self.nested)
     }
 }
 
@@ -365,20 +356,25 @@ impl<'de> Visitor<'de> for DocumentVisitor<'_, 'de> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let document = self.0;
+        // True when the object holds its nodes under `"graph"` (an `exportReferencesGraph`
+        // file, maybe a whole `.attrs.json`, whose other keys are the derivation's attributes)
+        // or `"info"` (the versioned wrapper, whose other keys are its own fields).
+        let mut nested = false;
+        let mut stray = None;
         while let Some(key) = map.next_key::<Text>()? {
             match key.0.as_ref() {
                 "graph" => {
-                    document.nested = true;
+                    nested = true;
                     map.next_value_seed(ListSeed(&mut *document))?
                 }
                 "info" => {
-                    document.nested = true;
+                    nested = true;
                     map.next_value_seed(KeyedSeed(&mut *document))?
                 }
                 "storeDir" => document.store_dir = Some(map.next_value::<Text>()?.0),
                 "version" => check_version(map.next_value()?)?,
                 path if !path.starts_with('/') => {
-                    document.stray.get_or_insert(key.0);
+                    stray.get_or_insert(key.0);
                     map.next_value::<IgnoredAny>()?;
                 }
                 _ => map.next_value_seed(EntrySeed {
@@ -387,6 +383,7 @@ impl<'de> Visitor<'de> for DocumentVisitor<'_, 'de> {
                 })?,
             }
         }
+        document.stray = stray.filter(|_| !nested);
         Ok(())
     }
 }
