@@ -104,6 +104,9 @@ const ROUTE_KEYS: &[&str] = &[
     "metric",
 ];
 
+/// What cloud-init does with a key it does not know.
+const IGNORED: &str = "cloud-init ignores it";
+
 /// Reports one bad value.
 fn bad(sink: &mut Sink<'_>, path: &str, value: &Value, problem: &str) {
     let shown = match value {
@@ -120,8 +123,9 @@ fn bad(sink: &mut Sink<'_>, path: &str, value: &Value, problem: &str) {
     );
 }
 
-/// Reports keys of a mapping that are not in `known`.
-fn unknown_keys(sink: &mut Sink<'_>, path: &str, map: &Value, known: &[&str], effect: &str) {
+/// Reports keys of the mapping at `path` that are not in `known`; `effect` says what becomes
+/// of them.
+pub fn unknown_keys(sink: &mut Sink<'_>, path: &str, map: &Value, known: &[&str], effect: &str) {
     for key in map.as_mapping().into_iter().flat_map(|m| m.keys()) {
         let name = key.as_str().unwrap_or("?");
         if !known.contains(&name) {
@@ -134,6 +138,59 @@ fn unknown_keys(sink: &mut Sink<'_>, path: &str, map: &Value, known: &[&str], ef
     }
 }
 
+/// A mapping of the document and its path, whose values are checked.
+struct Node<'s, 'a> {
+    sink: &'s mut Sink<'a>,
+    path: String,
+    map: &'s Value,
+}
+
+impl<'s, 'a> Node<'s, 'a> {
+    fn new(sink: &'s mut Sink<'a>, path: String, map: &'s Value) -> Self {
+        Node { sink, path, map }
+    }
+
+    /// Another mapping, reported through the same sink.
+    fn at<'t>(&'t mut self, path: String, map: &'t Value) -> Node<'t, 'a> {
+        Node::new(self.sink, path, map)
+    }
+
+    /// Reports the value at `key` (with an index where it is a list item).
+    fn bad(&mut self, key: &str, value: &Value, problem: &str) {
+        bad(self.sink, &format!("{}.{key}", self.path), value, problem);
+    }
+
+    /// Checks the value at `key` with `ok`, if present.
+    fn field(&mut self, key: &str, ok: impl Fn(&Value) -> bool, problem: &str) {
+        let map = self.map;
+        if let Some(value) = map.get(key) {
+            if !ok(value) {
+                self.bad(key, value, problem);
+            }
+        }
+    }
+
+    /// Checks each item of the list at `key`, if present.
+    fn items(&mut self, key: &str, ok: impl Fn(&Value) -> bool, problem: &str) {
+        let list = self.map.get(key).and_then(Value::as_sequence);
+        for (i, item) in list.into_iter().flatten().enumerate() {
+            if !ok(item) {
+                self.bad(&format!("{key}[{i}]"), item, problem);
+            }
+        }
+    }
+
+    /// Name servers at `servers` and search domains at `search`, each a list.
+    fn dns(&mut self, servers: &str, search: &str) {
+        self.items(servers, is_ip, "not an IP address");
+        self.items(search, is_domain, "not a domain name");
+    }
+
+    fn unknown_keys(&mut self, known: &[&str], effect: &str) {
+        unknown_keys(self.sink, &self.path, self.map, known, effect);
+    }
+}
+
 /// True for what YAML 1.1 (PyYAML, netplan) reads as a boolean.
 fn is_bool(value: &Value) -> bool {
     const WORDS: [&str; 6] = ["yes", "no", "on", "off", "true", "false"];
@@ -141,39 +198,6 @@ fn is_bool(value: &Value) -> bool {
         Value::Bool(_) => true,
         Value::String(s) => WORDS.contains(&s.to_ascii_lowercase().as_str()),
         _ => false,
-    }
-}
-
-/// Checks the value at `key` of `map` with `ok`, if present.
-fn field(
-    sink: &mut Sink<'_>,
-    path: &str,
-    map: &Value,
-    key: &str,
-    ok: impl Fn(&Value) -> bool,
-    problem: &str,
-) {
-    if let Some(value) = map.get(key) {
-        if !ok(value) {
-            bad(sink, &format!("{path}.{key}"), value, problem);
-        }
-    }
-}
-
-/// Checks each item of the list at `key`, if present.
-fn items(
-    sink: &mut Sink<'_>,
-    path: &str,
-    map: &Value,
-    key: &str,
-    ok: impl Fn(&Value) -> bool,
-    problem: &str,
-) {
-    let list = map.get(key).and_then(Value::as_sequence);
-    for (i, item) in list.into_iter().flatten().enumerate() {
-        if !ok(item) {
-            bad(sink, &format!("{path}.{key}[{i}]"), item, problem);
-        }
     }
 }
 
@@ -229,114 +253,68 @@ fn is_netmask(value: &Value) -> bool {
 
 /// Checks a version 1 document.
 pub fn v1(sink: &mut Sink<'_>, doc: &Value) {
-    unknown_keys(
-        sink,
-        "network",
-        doc,
-        &["version", "config"],
-        "cloud-init ignores it",
-    );
+    unknown_keys(sink, "network", doc, &["version", "config"], IGNORED);
     let Some(config) = doc.get("config").and_then(Value::as_sequence) else {
-        return bad(
-            sink,
-            "config",
-            doc.get("config").unwrap_or(&Value::Null),
-            "expected a list of entries",
-        );
+        let value = doc.get("config").unwrap_or(&Value::Null);
+        return bad(sink, "config", value, "expected a list of entries");
     };
     for (i, entry) in config.iter().enumerate() {
-        v1_entry(sink, &format!("config[{i}]"), entry);
+        v1_entry(&mut Node::new(sink, format!("config[{i}]"), entry));
     }
 }
 
-fn v1_entry(sink: &mut Sink<'_>, path: &str, entry: &Value) {
+fn v1_entry(node: &mut Node<'_, '_>) {
+    let entry = node.map;
     let kind = entry
         .get("type")
         .and_then(Value::as_str)
         .unwrap_or_default();
     let Some((_, keys)) = V1_KEYS.iter().find(|(k, _)| *k == kind) else {
         let value = entry.get("type").unwrap_or(&Value::Null);
-        return bad(
-            sink,
-            &format!("{path}.type"),
+        return node.bad(
+            "type",
             value,
             "not a version 1 entry type (physical, bond, bridge, vlan, nameserver, route)",
         );
     };
-    unknown_keys(sink, path, entry, keys, "cloud-init ignores it");
-    field(
-        sink,
-        path,
-        entry,
-        "name",
-        is_interface_name,
-        "not an interface name",
-    );
-    field(
-        sink,
-        path,
-        entry,
-        "mac_address",
-        is_mac,
-        "not a MAC address such as 52:54:00:12:34:56",
-    );
-    field(
-        sink,
-        path,
-        entry,
-        "mtu",
-        |v| is_integer(v) || v.is_null(),
-        "not an integer",
-    );
-    field(sink, path, entry, "vlan_id", is_integer, "not an integer");
-    field(sink, path, entry, "accept-ra", is_bool, "not a boolean");
-    field(
-        sink,
-        path,
-        entry,
-        "keep_configuration",
-        is_bool,
-        "not a boolean",
-    );
+    node.unknown_keys(keys, IGNORED);
+    node.field("name", is_interface_name, "not an interface name");
+    let mac_problem = "not a MAC address such as 52:54:00:12:34:56";
+    node.field("mac_address", is_mac, mac_problem);
+    node.field("mtu", |v| is_integer(v) || v.is_null(), "not an integer");
+    node.field("vlan_id", is_integer, "not an integer");
+    node.field("accept-ra", is_bool, "not a boolean");
+    node.field("keep_configuration", is_bool, "not a boolean");
     match kind {
-        "nameserver" => v1_nameserver(sink, path, entry),
-        "route" => v1_route(sink, path, entry),
+        "nameserver" => v1_nameserver(node),
+        "route" => v1_route(node),
         _ => {}
     }
     let subnets = entry.get("subnets").and_then(Value::as_sequence);
     for (j, subnet) in subnets.into_iter().flatten().enumerate() {
-        v1_subnet(sink, &format!("{path}.subnets[{j}]"), subnet);
+        let path = format!("{}.subnets[{j}]", node.path);
+        v1_subnet(&mut node.at(path, subnet));
     }
 }
 
-fn v1_nameserver(sink: &mut Sink<'_>, path: &str, entry: &Value) {
-    match entry.get("address") {
-        Some(Value::Sequence(_)) => items(sink, path, entry, "address", is_ip, "not an IP address"),
-        Some(single) if !is_ip(single) => bad(
-            sink,
-            &format!("{path}.address"),
-            single,
-            "not an IP address",
-        ),
-        _ => {}
-    }
-    items(sink, path, entry, "search", is_domain, "not a domain name");
+/// A name server entry: `address` is one address or a list of them.
+fn v1_nameserver(node: &mut Node<'_, '_>) {
+    let one_or_list = |v: &Value| v.is_sequence() || is_ip(v);
+    node.field("address", one_or_list, "not an IP address");
+    node.dns("address", "search");
 }
 
-fn v1_subnet(sink: &mut Sink<'_>, path: &str, subnet: &Value) {
-    unknown_keys(sink, path, subnet, SUBNET_KEYS, "cloud-init ignores it");
+fn v1_subnet(node: &mut Node<'_, '_>) {
+    node.unknown_keys(SUBNET_KEYS, IGNORED);
+    let subnet = node.map;
     let kind = subnet
         .get("type")
         .and_then(Value::as_str)
         .unwrap_or_default();
     if !SUBNET_TYPES.contains(&kind) {
         let value = subnet.get("type").unwrap_or(&Value::Null);
-        bad(
-            sink,
-            &format!("{path}.type"),
-            value,
-            "not a subnet type (static, static6, dhcp4, dhcp6, ipv6_slaac, …)",
-        );
+        let problem = "not a subnet type (static, static6, dhcp4, dhcp6, ipv6_slaac, …)";
+        node.bad("type", value, problem);
     }
     let family = match kind {
         "static" => Some(true),
@@ -348,143 +326,65 @@ fn v1_subnet(sink: &mut Sink<'_>, path: &str, subnet: &Value) {
         Some(false) => "not an IPv6 address with an optional prefix",
         None => "not an IP address with an optional prefix",
     };
-    field(
-        sink,
-        path,
-        subnet,
-        "address",
-        |v| is_address(v, family),
-        expected,
-    );
+    node.field("address", |v| is_address(v, family), expected);
     if family.is_some() && subnet.get("address").is_none() {
-        bad(
-            sink,
-            &format!("{path}.type"),
+        node.bad(
+            "type",
             &Value::from(kind),
             "a static subnet needs an address",
         );
     }
-    field(
-        sink,
-        path,
-        subnet,
-        "netmask",
-        is_netmask,
-        "not a netmask such as 255.255.255.0",
-    );
-    field(
-        sink,
-        path,
-        subnet,
+    node.field("netmask", is_netmask, "not a netmask such as 255.255.255.0");
+    let of_family = |v: &Value| ip(v).is_some_and(|g| family.is_none_or(|f| g.is_ipv4() == f));
+    node.field(
         "gateway",
-        |v| ip(v).is_some_and(|g| family.is_none_or(|f| g.is_ipv4() == f)),
+        of_family,
         "not an IP address of the subnet's family",
     );
-    field(sink, path, subnet, "metric", is_integer, "not an integer");
-    field(sink, path, subnet, "ipv4", is_bool, "not a boolean");
-    field(sink, path, subnet, "ipv6", is_bool, "not a boolean");
-    items(
-        sink,
-        path,
-        subnet,
-        "dns_nameservers",
-        is_ip,
-        "not an IP address",
-    );
-    items(
-        sink,
-        path,
-        subnet,
-        "dns_search",
-        is_domain,
-        "not a domain name",
-    );
+    node.field("metric", is_integer, "not an integer");
+    node.field("ipv4", is_bool, "not a boolean");
+    node.field("ipv6", is_bool, "not a boolean");
+    node.dns("dns_nameservers", "dns_search");
     let routes = subnet.get("routes").and_then(Value::as_sequence);
     for (k, route) in routes.into_iter().flatten().enumerate() {
-        let path = format!("{path}.routes[{k}]");
-        unknown_keys(sink, &path, route, ROUTE_KEYS, "cloud-init ignores it");
-        v1_route(sink, &path, route);
+        let path = format!("{}.routes[{k}]", node.path);
+        let mut route = node.at(path, route);
+        route.unknown_keys(ROUTE_KEYS, IGNORED);
+        v1_route(&mut route);
     }
 }
 
-fn v1_route(sink: &mut Sink<'_>, path: &str, route: &Value) {
+fn v1_route(node: &mut Node<'_, '_>) {
     for key in ["destination", "network"] {
-        field(
-            sink,
-            path,
-            route,
-            key,
-            |v| is_address(v, None),
-            "not a network such as 10.20.0.0/16",
-        );
+        let problem = "not a network such as 10.20.0.0/16";
+        node.field(key, |v| is_address(v, None), problem);
     }
-    field(
-        sink,
-        path,
-        route,
-        "netmask",
-        is_netmask,
-        "not a netmask such as 255.255.0.0",
-    );
-    field(sink, path, route, "gateway", is_ip, "not an IP address");
-    field(sink, path, route, "metric", is_integer, "not an integer");
+    node.field("netmask", is_netmask, "not a netmask such as 255.255.0.0");
+    node.field("gateway", is_ip, "not an IP address");
+    node.field("metric", is_integer, "not an integer");
 }
 
 /// Checks the values of a version 2 device (its keys are checked by the caller).
 pub fn v2_device(sink: &mut Sink<'_>, path: &str, device: &Value) {
+    let mut node = Node::new(sink, path.to_string(), device);
     for key in ["dhcp4", "dhcp6", "optional", "critical"] {
-        field(
-            sink,
-            path,
-            device,
+        node.field(
             key,
             is_bool,
             "not a boolean (netplan: invalid boolean value)",
         );
     }
-    field(sink, path, device, "mtu", is_integer, "not an integer");
-    field(
-        sink,
-        path,
-        device,
-        "set-name",
-        is_interface_name,
-        "not an interface name",
-    );
-    field(
-        sink,
-        path,
-        device,
-        "macaddress",
-        is_mac,
-        "not a MAC address",
-    );
+    node.field("mtu", is_integer, "not an integer");
+    node.field("set-name", is_interface_name, "not an interface name");
+    node.field("macaddress", is_mac, "not a MAC address");
     if let Some(matching) = device.get("match") {
-        field(
-            sink,
-            &format!("{path}.match"),
-            matching,
-            "macaddress",
-            is_mac,
-            "not a MAC address",
-        );
+        let mut matching = node.at(format!("{path}.match"), matching);
+        matching.field("macaddress", is_mac, "not a MAC address");
     }
-    field(
-        sink,
-        path,
-        device,
-        "gateway4",
-        |v| ip(v).is_some_and(|g| g.is_ipv4()),
-        "not an IPv4 address",
-    );
-    field(
-        sink,
-        path,
-        device,
-        "gateway6",
-        |v| ip(v).is_some_and(|g| g.is_ipv6()),
-        "not an IPv6 address",
-    );
+    let v4 = |v: &Value| ip(v).is_some_and(|g| g.is_ipv4());
+    node.field("gateway4", v4, "not an IPv4 address");
+    let v6 = |v: &Value| ip(v).is_some_and(|g| g.is_ipv6());
+    node.field("gateway6", v6, "not an IPv6 address");
     match device.get("addresses") {
         Some(Value::Sequence(list)) => {
             for (i, item) in list.iter().enumerate() {
@@ -493,56 +393,25 @@ pub fn v2_device(sink: &mut Sink<'_>, path: &str, device: &Value) {
                     .and_then(|m| m.keys().next())
                     .unwrap_or(item);
                 if !is_cidr(address) {
-                    bad(
-                        sink,
-                        &format!("{path}.addresses[{i}]"),
-                        address,
-                        "not an address with a prefix such as 10.0.0.2/24",
-                    );
+                    let problem = "not an address with a prefix such as 10.0.0.2/24";
+                    node.bad(&format!("addresses[{i}]"), address, problem);
                 }
             }
         }
-        Some(other) => bad(sink, &format!("{path}.addresses"), other, "expected a list"),
+        Some(other) => node.bad("addresses", other, "expected a list"),
         None => {}
     }
     if let Some(dns) = device.get("nameservers") {
-        let dns_path = format!("{path}.nameservers");
-        unknown_keys(
-            sink,
-            &dns_path,
-            dns,
-            &["addresses", "search"],
-            "netplan rejects it",
-        );
-        items(
-            sink,
-            &dns_path,
-            dns,
-            "addresses",
-            is_ip,
-            "not an IP address",
-        );
-        items(
-            sink,
-            &dns_path,
-            dns,
-            "search",
-            is_domain,
-            "not a domain name",
-        );
+        let mut dns = node.at(format!("{path}.nameservers"), dns);
+        dns.unknown_keys(&["addresses", "search"], "netplan rejects it");
+        dns.dns("addresses", "search");
     }
     let routes = device.get("routes").and_then(Value::as_sequence);
     for (i, route) in routes.into_iter().flatten().enumerate() {
-        let path = format!("{path}.routes[{i}]");
-        field(
-            sink,
-            &path,
-            route,
-            "to",
-            |v| v.as_str() == Some("default") || is_address(v, None),
-            "not a network such as 10.20.0.0/16",
-        );
-        field(sink, &path, route, "via", is_ip, "not an IP address");
-        field(sink, &path, route, "metric", is_integer, "not an integer");
+        let mut route = node.at(format!("{path}.routes[{i}]"), route);
+        let to = |v: &Value| v.as_str() == Some("default") || is_address(v, None);
+        route.field("to", to, "not a network such as 10.20.0.0/16");
+        route.field("via", is_ip, "not an IP address");
+        route.field("metric", is_integer, "not an integer");
     }
 }
