@@ -74,16 +74,8 @@ pub fn check(sink: &mut Sink<'_>, data: &[u8]) {
 }
 
 fn network_v2(sink: &mut Sink<'_>, doc: &Value) {
-    for key in doc.as_mapping().into_iter().flat_map(|m| m.keys()) {
-        let key = key.as_str().unwrap_or("?");
-        if !V2_TOP_LEVEL_KEYS.contains(&key) {
-            sink.add(
-                "unknown_key",
-                Severity::Error,
-                format!("network: unknown key {key:?} (netplan rejects it)"),
-            );
-        }
-    }
+    let rejected = "netplan rejects it";
+    netvalues::unknown_keys(sink, "network", doc, V2_TOP_LEVEL_KEYS, rejected);
     for section in ["ethernets", "bonds", "vlans", "bridges"] {
         let Some(map) = doc.get(section).and_then(Value::as_mapping) else {
             continue;
