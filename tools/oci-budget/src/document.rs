@@ -1,15 +1,13 @@
 //! Reading inputs: every JSON value of every source, recognised by its shape (plan, state,
 //! `oci` CLI listing, `qcow-size` record), with errors located at the value they are about.
 
-use std::collections::BTreeSet;
-
 use anyhow::{Result, bail};
 use serde_json::{Map, Value};
 use shared::input::{Located, Source, json_values_located, located};
 
 use crate::change::Change;
 use crate::finding::Finding;
-use crate::plan::{Parsed, kind_of, read_plan, read_state};
+use crate::plan::{Parsed, PlanScope, kind_of, read_plan, read_state};
 use crate::{image, listing};
 
 /// What a JSON value was recognised as.
@@ -23,15 +21,6 @@ pub enum Shape {
     Listing,
     /// A `qcow-size` record.
     ImageRecord,
-}
-
-/// What one plan says about the resources it does not list.
-#[derive(Debug, Default)]
-pub struct PlanScope {
-    /// Every address the plan lists, with the previous address of a moved resource.
-    pub listed: BTreeSet<String>,
-    /// The resources of its `prior_state`, when it has one.
-    pub prior: Option<Vec<Change>>,
 }
 
 /// Everything read from the inputs.
@@ -100,12 +89,7 @@ fn read_value(value: Value, name: &str, inputs: &mut Inputs) -> Result<()> {
             ..Parsed::default()
         },
     };
-    if shape == Shape::Plan {
-        inputs.plans.push(PlanScope {
-            listed: parsed.listed,
-            prior: parsed.prior,
-        });
-    }
+    inputs.plans.extend(parsed.scope);
     inputs.changes.extend(parsed.changes);
     inputs.findings.extend(parsed.findings);
     inputs.shapes.push(shape);

@@ -28,8 +28,9 @@ use crate::budget::{Budget, Settings};
 use crate::change::{Action, Change};
 use crate::cli::{Cli, Command, JudgeArgs};
 use crate::date::Date;
-use crate::document::{Inputs, PlanScope, read_sources};
+use crate::document::{Inputs, read_sources};
 use crate::limits::LimitsData;
+use crate::plan::PlanScope;
 
 /// Runs `oci-budget` with parsed arguments.
 pub fn run(cli: &Cli) -> Result<Exit> {

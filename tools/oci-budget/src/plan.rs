@@ -17,12 +17,19 @@ pub struct Parsed {
     pub changes: Vec<Change>,
     /// Failed or unknown `check` blocks, and an incomplete plan.
     pub findings: Vec<Finding>,
-    /// For a plan: the resources of its `prior_state`, when it has one (a plan made against an
-    /// empty state has none).
-    pub prior: Option<Vec<Change>>,
-    /// For a plan: every resource address it lists, with the previous address of a moved
-    /// resource. A `-target` plan lists only what it targets.
+    /// For a plan: what it says about the resources it does not list.
+    pub scope: Option<PlanScope>,
+}
+
+/// What one plan says about the resources it does not list.
+#[derive(Debug, Default)]
+pub struct PlanScope {
+    /// Every resource address the plan lists, with the previous address of a moved resource.
+    /// A `-target` plan lists only what it targets.
     pub listed: BTreeSet<String>,
+    /// The resources of its `prior_state`, when it has one (a plan made against an empty
+    /// state has none).
+    pub prior: Option<Vec<Change>>,
 }
 
 /// Checks `format_version`: any 1.x is read (unknown keys are ignored); another major is refused.
@@ -50,11 +57,12 @@ pub fn read_plan(mut doc: Map<String, Value>, source: &str) -> Result<Parsed> {
         );
     }
     let mut parsed = Parsed::default();
+    let mut listed = BTreeSet::new();
     match doc.remove("resource_changes") {
         Some(Value::Array(items)) => {
             for (i, item) in items.into_iter().enumerate() {
                 if let Some(previous) = item.get("previous_address").and_then(Value::as_str) {
-                    parsed.listed.insert(previous.to_string());
+                    listed.insert(previous.to_string());
                 }
                 let change = resource_change(item, source)
                     .map_err(|e| anyhow!("resource_changes[{i}]: {e}"))?;
@@ -71,10 +79,11 @@ pub fn read_plan(mut doc: Map<String, Value>, source: &str) -> Result<Parsed> {
             kind_of(&other)
         ),
     }
-    parsed
-        .listed
-        .extend(parsed.changes.iter().map(|c| c.address.clone()));
-    parsed.prior = prior_state(doc.remove("prior_state"), source)?;
+    listed.extend(parsed.changes.iter().map(|c| c.address.clone()));
+    parsed.scope = Some(PlanScope {
+        listed,
+        prior: prior_state(doc.remove("prior_state"), source)?,
+    });
     parsed.findings.extend(incomplete(&doc, source));
     if let Some(checks) = doc.get("checks") {
         parsed.findings.extend(unpassed_checks(checks, source)?);
@@ -434,8 +443,8 @@ mod tests {
                 {"address": "data.oci_x.y", "mode": "data", "type": "oci_x", "values": {}}
             ]}}}
         }));
-        let parsed = read_plan(doc, "p.json").unwrap();
-        let listed: Vec<&str> = parsed.listed.iter().map(String::as_str).collect();
+        let scope = read_plan(doc, "p.json").unwrap().scope.unwrap();
+        let listed: Vec<&str> = scope.listed.iter().map(String::as_str).collect();
         assert_eq!(
             listed,
             [
@@ -444,7 +453,7 @@ mod tests {
                 "oci_core_volume.v (deposed abcd)"
             ]
         );
-        let prior: Vec<String> = parsed
+        let prior: Vec<String> = scope
             .prior
             .unwrap()
             .into_iter()
@@ -459,7 +468,8 @@ mod tests {
             ]
         );
         let empty = object(json!({"format_version": "1.2", "resource_changes": []}));
-        assert!(read_plan(empty, "p.json").unwrap().prior.is_none());
+        let scope = read_plan(empty, "p.json").unwrap().scope.unwrap();
+        assert!(scope.prior.is_none());
     }
 
     #[test]
