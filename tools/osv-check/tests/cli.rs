@@ -1806,46 +1806,36 @@ fn packages_without_a_usable_version_are_never_sent() {
 
 #[test]
 fn withdrawn_records_are_skipped_online() {
-    let server = Server::start(|_, path, _| {
-        if path == "/v1/querybatch" {
-            let result = json!({"vulns": [{"id": "x_W-1"}, {"id": "x_API-live"}]});
-            return Reply::Json(200, json!({ "results": [result] }).to_string());
-        }
-        let id = path.trim_start_matches("/v1/vulns/");
-        let mut r = record(
-            id,
-            "npm",
-            "lodash",
-            json!([{"introduced": "0"}]),
-            Some(CRITICAL),
-        );
-        if id == "x_W-1" {
-            r["withdrawn"] = json!("2024-01-02T00:00:00Z");
-        }
-        Reply::Json(200, r.to_string())
-    });
-    let out = api_cmd(&server)
-        .write_stdin(r#"{"ecosystem":"npm","name":"lodash","version":"4.17.20"}"#)
-        .output()
-        .unwrap();
+    // The API names `ids` for the one package; of their records, x_W-1 is withdrawn.
+    let serving = |ids: &'static [&'static str]| {
+        Server::start(move |_, path, _| {
+            if path == "/v1/querybatch" {
+                let vulns: Vec<Value> = ids.iter().map(|id| json!({ "id": id })).collect();
+                let result = json!({ "vulns": vulns });
+                return Reply::Json(200, json!({ "results": [result] }).to_string());
+            }
+            let id = path.trim_start_matches("/v1/vulns/");
+            let mut r = record(
+                id,
+                "npm",
+                "lodash",
+                json!([{"introduced": "0"}]),
+                Some(CRITICAL),
+            );
+            if id == "x_W-1" {
+                r["withdrawn"] = json!("2024-01-02T00:00:00Z");
+            }
+            Reply::Json(200, r.to_string())
+        })
+    };
+    let lodash = r#"{"ecosystem":"npm","name":"lodash","version":"4.17.20"}"#;
+    let server = serving(&["x_W-1", "x_API-live"]);
+    let out = api_cmd(&server).write_stdin(lodash).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     assert_eq!(ids(&out.stdout), ["x_API-live"]);
     assert_eq!(summary(&out.stdout)["findings"], 1);
-    let server = Server::start(|_, path, _| {
-        if path == "/v1/querybatch" {
-            return Reply::Json(
-                200,
-                json!({"results": [{"vulns": [{"id": "x_W-1"}]}]}).to_string(),
-            );
-        }
-        let mut r = record("x_W-1", "npm", "lodash", json!([{"introduced": "0"}]), None);
-        r["withdrawn"] = json!("2024-01-02T00:00:00Z");
-        Reply::Json(200, r.to_string())
-    });
-    let out = api_cmd(&server)
-        .write_stdin(r#"{"ecosystem":"npm","name":"lodash","version":"4.17.20"}"#)
-        .output()
-        .unwrap();
+    let server = serving(&["x_W-1"]);
+    let out = api_cmd(&server).write_stdin(lodash).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     assert_eq!(summary(&out.stdout)["findings"], 0);
 }
