@@ -95,10 +95,7 @@ pub fn assess(vuln: &Vulnerability, affected_scores: &[SeverityScore]) -> Option
         .iter()
         .flat_map(|kind| scores.iter().filter(move |s| s.kind == *kind))
         .filter_map(from_score)
-        .fold(None, |best, next| match best {
-            Some(best) if !outranks(&next, &best) => Some(best),
-            _ => Some(next),
-        })
+        .reduce(|best, next| if outranks(&next, &best) { next } else { best })
         .or_else(|| database_word(vuln))
 }
 
