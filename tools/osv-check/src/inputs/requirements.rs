@@ -185,11 +185,11 @@ fn name_of_location(location: &str) -> String {
 
 /// The name of an archive's `<name>-<version>[-…]` file name stem, if it has both parts.
 fn archive_name(stem: &str) -> Option<String> {
-    let version_at = stem
-        .split('-')
+    let parts: Vec<&str> = stem.split('-').collect();
+    let version_at = parts
+        .iter()
         .position(|p| p.starts_with(|c: char| c.is_ascii_digit()))?;
-    let parts: Vec<&str> = stem.split('-').take(version_at).collect();
-    (!parts.is_empty()).then(|| parts.join("-"))
+    (version_at > 0).then(|| parts[..version_at].join("-"))
 }
 
 fn requirement(line: &str, source: &str, number: usize, out: &mut Inventory) -> Result<()> {
