@@ -330,8 +330,7 @@ fn mime(sink: &mut Sink<'_>, text: &str) {
             "MIME user-data without a boundary",
         );
     };
-    let mut cloud_configs = Vec::new();
-    let mut unmerged = 0;
+    let mut cloud_configs = CloudConfigs::default();
     for (i, part) in parts.iter().enumerate() {
         let mut sink = sink.part(format!("part {}", i + 1));
         if part.transfer_encoding() == "8bit" && !part.raw_body.is_ascii() {
@@ -351,43 +350,51 @@ fn mime(sink: &mut Sink<'_>, text: &str) {
         let (kind, doc) = mime_part(&mut sink, &part.declared_type(), body);
         if kind == "text/cloud-config" {
             let header = part.header("X-Merge-Type").or(part.header("Merge-Type"));
-            unmerged += usize::from(collect(&mut cloud_configs, doc, header));
+            cloud_configs.add(doc, header);
         }
     }
-    merge_findings(sink, &cloud_configs, unmerged);
+    cloud_configs.report(sink);
 }
 
-/// Keeps a cloud-config part's document and merge rule for [`merge_findings`]; true when the
-/// part has no merge rule of its own.
-fn collect(
-    cloud_configs: &mut Vec<(Value, merge::Rule)>,
-    doc: Option<Value>,
-    header: Option<&str>,
-) -> bool {
-    let doc = doc.unwrap_or_default();
-    let unmerged = header.is_none() && !merge::in_document(&doc);
-    let rule = merge::rule(&doc, header);
-    cloud_configs.push((doc, rule));
-    unmerged
+/// The cloud-config parts of a multipart or archive in order, with their merge rules, for the
+/// findings about them taken together.
+#[derive(Default)]
+struct CloudConfigs {
+    /// Each part's document and merge rule.
+    parts: Vec<(Value, merge::Rule)>,
+    /// How many parts have no merge rule of their own.
+    unmerged: usize,
 }
 
-/// Findings about the cloud-config parts taken together: missing merge rules, and `users`
-/// without `default` once the parts merge.
-fn merge_findings(sink: &mut Sink<'_>, cloud_configs: &[(Value, merge::Rule)], unmerged: usize) {
-    if cloud_configs.len() > 1 && unmerged > 0 {
-        sink.add(
-            "merge_header_missing",
-            Severity::Warning,
-            format!("{unmerged} of {} cloud-config parts lack X-Merge-Type or merge_how: later parts replace earlier lists", cloud_configs.len()),
-        );
+impl CloudConfigs {
+    /// Keeps a part's document and its merge rule (from the document, then `header`).
+    fn add(&mut self, doc: Option<Value>, header: Option<&str>) {
+        let doc = doc.unwrap_or_default();
+        if header.is_none() && !merge::in_document(&doc) {
+            self.unmerged += 1;
+        }
+        let rule = merge::rule(&doc, header);
+        self.parts.push((doc, rule));
     }
-    let users = merge::merged_users(cloud_configs);
-    if users.is_some_and(|u| !u.iter().any(|u| u.as_str() == Some("default"))) {
-        sink.add(
-            "default_user_dropped",
-            Severity::Warning,
-            "users, as the parts merge, has no 'default' entry: the distribution's user and its keys are not created",
-        );
+
+    /// Missing merge rules, and `users` without `default` once the parts merge.
+    fn report(&self, sink: &mut Sink<'_>) {
+        let (count, unmerged) = (self.parts.len(), self.unmerged);
+        if count > 1 && unmerged > 0 {
+            sink.add(
+                "merge_header_missing",
+                Severity::Warning,
+                format!("{unmerged} of {count} cloud-config parts lack X-Merge-Type or merge_how: later parts replace earlier lists"),
+            );
+        }
+        let users = merge::merged_users(&self.parts);
+        if users.is_some_and(|u| !u.iter().any(|u| u.as_str() == Some("default"))) {
+            sink.add(
+                "default_user_dropped",
+                Severity::Warning,
+                "users, as the parts merge, has no 'default' entry: the distribution's user and its keys are not created",
+            );
+        }
     }
 }
 
@@ -405,8 +412,7 @@ fn archive(sink: &mut Sink<'_>, text: &str) {
             "#cloud-config-archive is not a YAML list: cloud-init ignores it",
         );
     };
-    let mut cloud_configs = Vec::new();
-    let mut unmerged = 0;
+    let mut cloud_configs = CloudConfigs::default();
     for (i, entry) in entries.iter().enumerate() {
         let mut sink = sink.part(format!("archive entry {}", i + 1));
         let (content, declared) = match entry {
@@ -437,10 +443,10 @@ fn archive(sink: &mut Sink<'_>, text: &str) {
             let header = ["X-Merge-Type", "Merge-Type"]
                 .iter()
                 .find_map(|h| entry.get(*h).and_then(Value::as_str));
-            unmerged += usize::from(collect(&mut cloud_configs, doc, header));
+            cloud_configs.add(doc, header);
         }
     }
-    merge_findings(sink, &cloud_configs, unmerged);
+    cloud_configs.report(sink);
 }
 
 /// Checks one decoded part; returns the type cloud-init acts on and, for cloud-config, the
