@@ -17,7 +17,7 @@ use shared::table::{Table, TableFormat};
 use crate::cli::Cli;
 use crate::iso9660::{self, IsoFile};
 use crate::seed::{Seed, sha256_hex};
-use crate::{LABEL, oci, proxmox, timestamp, vfat, write};
+use crate::{LABEL, oci, proxmox, seedread, timestamp, vfat, write};
 
 /// A seed file as a record: with its content when printed, with its path when written.
 #[derive(Debug, Serialize)]
@@ -310,14 +310,12 @@ fn file_mode(seed: &Seed) -> u32 {
     }
 }
 
-/// The files a NoCloud seed directory may hold; those the new seed lacks are removed, so that
+/// Writes the seed's files into `dir`; the NoCloud files the new seed lacks are removed, so that
 /// the directory is exactly the new seed.
-const SEED_FILE_NAMES: [&str; 4] = ["user-data", "meta-data", "network-config", "vendor-data"];
-
 fn write_dir(seed: &Seed, dir: &Path, out: &mut Output) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("{}: cannot create directory", dir.display()))?;
-    for name in SEED_FILE_NAMES {
+    for name in seedread::SEED_NAMES {
         let path = dir.join(name);
         if seed.file(name).is_none() && path.is_file() {
             std::fs::remove_file(&path)
