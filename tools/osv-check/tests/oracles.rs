@@ -231,15 +231,21 @@ fn fixture_pairs(file: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Versions built from a format's parts: `count` pairs, each version `first` followed by up
-/// to five parts joined by separators (deterministic for a seed).
-fn generated(
-    seed: u64,
-    count: usize,
-    first: &[&str],
-    parts: &[&str],
-    separators: &[&str],
-) -> Vec<(String, String)> {
+/// What generated versions of a format are made of: each is one of `first`, followed by up
+/// to five of `parts`, each after one of `separators`.
+struct Grammar {
+    first: &'static [&'static str],
+    parts: &'static [&'static str],
+    separators: &'static [&'static str],
+}
+
+/// Versions built from a format's grammar: `count` pairs (deterministic for a seed).
+fn generated(seed: u64, count: usize, grammar: &Grammar) -> Vec<(String, String)> {
+    let Grammar {
+        first,
+        parts,
+        separators,
+    } = grammar;
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut version = || {
         let mut text = first[rng.usize(..first.len())].to_string();
@@ -254,119 +260,113 @@ fn generated(
 
 /// The pairs to put to a tool: the shared fixtures' `files`, then 4,000 generated pairs
 /// (see [`generated`]).
-fn corpus(
-    files: &[&str],
-    seed: u64,
-    first: &[&str],
-    parts: &[&str],
-    separators: &[&str],
-) -> Vec<(String, String)> {
+fn corpus(files: &[&str], seed: u64, grammar: &Grammar) -> Vec<(String, String)> {
     let mut all: Vec<_> = files.iter().flat_map(|f| fixture_pairs(f)).collect();
-    all.extend(generated(seed, 4000, first, parts, separators));
+    all.extend(generated(seed, 4000, grammar));
     all
 }
 
-/// How generated Maven versions begin.
-const MAVEN_FIRST: &[&str] = &["1", "0", "1.0", "01", "a", "RC", "1-", ".1", "Final"];
-/// The parts generated Maven versions are made of.
-const MAVEN_PARTS: &[&str] = &[
-    "0",
-    "1",
-    "2",
-    "00",
-    "01",
-    "10",
-    "123456789012",
-    "99999999999999999999",
-    "a",
-    "b",
-    "m",
-    "alpha",
-    "beta",
-    "milestone",
-    "rc",
-    "cr",
-    "snapshot",
-    "SNAPSHOT",
-    "ga",
-    "final",
-    "release",
-    "sp",
-    "foo",
-    "x",
-    "z",
-    "1a",
-    "a1",
-    "",
-];
-/// What joins the parts of generated Maven versions.
-const MAVEN_SEPARATORS: &[&str] = &[".", "-", ""];
+/// How generated Maven versions are made.
+const MAVEN: Grammar = Grammar {
+    first: &["1", "0", "1.0", "01", "a", "RC", "1-", ".1", "Final"],
+    parts: &[
+        "0",
+        "1",
+        "2",
+        "00",
+        "01",
+        "10",
+        "123456789012",
+        "99999999999999999999",
+        "a",
+        "b",
+        "m",
+        "alpha",
+        "beta",
+        "milestone",
+        "rc",
+        "cr",
+        "snapshot",
+        "SNAPSHOT",
+        "ga",
+        "final",
+        "release",
+        "sp",
+        "foo",
+        "x",
+        "z",
+        "1a",
+        "a1",
+        "",
+    ],
+    separators: &[".", "-", ""],
+};
 
-/// How generated Rubygems versions begin.
-const RUBYGEMS_FIRST: &[&str] = &["0", "1", "1.0", "2.a", "01"];
-/// The parts generated Rubygems versions are made of.
-const RUBYGEMS_PARTS: &[&str] = &[
-    "0",
-    "1",
-    "2",
-    "00",
-    "01",
-    "10",
-    "99999999999999999999",
-    "a",
-    "b",
-    "pre",
-    "rc",
-    "alpha",
-    "beta",
-    "A",
-    "Z",
-    "1a",
-    "a1",
-    "a0",
-];
-/// What joins the parts of generated Rubygems versions.
-const RUBYGEMS_SEPARATORS: &[&str] = &[".", "-", ""];
+/// How generated Rubygems versions are made.
+const RUBYGEMS: Grammar = Grammar {
+    first: &["0", "1", "1.0", "2.a", "01"],
+    parts: &[
+        "0",
+        "1",
+        "2",
+        "00",
+        "01",
+        "10",
+        "99999999999999999999",
+        "a",
+        "b",
+        "pre",
+        "rc",
+        "alpha",
+        "beta",
+        "A",
+        "Z",
+        "1a",
+        "a1",
+        "a0",
+    ],
+    separators: &[".", "-", ""],
+};
 
-/// How generated Packagist versions begin.
-const PACKAGIST_FIRST: &[&str] = &["0", "1", "1.0", "v1", "V2", "10", "", "dev", "1a"];
-/// The parts generated Packagist versions are made of.
-const PACKAGIST_PARTS: &[&str] = &[
-    "0",
-    "1",
-    "2",
-    "01",
-    "10",
-    "9",
-    "9223372036854775807",
-    "99999999999999999999",
-    "a",
-    "b",
-    "alpha",
-    "beta",
-    "RC",
-    "rc",
-    "dev",
-    "pl",
-    "p",
-    "patch",
-    "foo",
-    "x",
-    "1a",
-    "b2",
-];
-/// What joins the parts of generated Packagist versions.
-const PACKAGIST_SEPARATORS: &[&str] = &[".", "-", "_", "+", ""];
+/// How generated Packagist versions are made.
+const PACKAGIST: Grammar = Grammar {
+    first: &["0", "1", "1.0", "v1", "V2", "10", "", "dev", "1a"],
+    parts: &[
+        "0",
+        "1",
+        "2",
+        "01",
+        "10",
+        "9",
+        "9223372036854775807",
+        "99999999999999999999",
+        "a",
+        "b",
+        "alpha",
+        "beta",
+        "RC",
+        "rc",
+        "dev",
+        "pl",
+        "p",
+        "patch",
+        "foo",
+        "x",
+        "1a",
+        "b2",
+    ],
+    separators: &[".", "-", "_", "+", ""],
+};
 
-/// How generated Rpm versions begin.
-const RPM_FIRST: &[&str] = &["0", "1", "1:1", "0:1", "2:0", "1.0", "a"];
-/// The parts generated Rpm versions are made of.
-const RPM_PARTS: &[&str] = &[
-    "0", "1", "2", "01", "10", "a", "b", "A", "z", "el8", "el8_8", "fc38", "git", "rc1", "~", "^",
-    "~rc1", "^post", "",
-];
-/// What joins the parts of generated Rpm versions.
-const RPM_SEPARATORS: &[&str] = &[".", "-", "_", "+", "~", "^", ""];
+/// How generated Rpm versions are made.
+const RPM: Grammar = Grammar {
+    first: &["0", "1", "1:1", "0:1", "2:0", "1.0", "a"],
+    parts: &[
+        "0", "1", "2", "01", "10", "a", "b", "A", "z", "el8", "el8_8", "fc38", "git", "rc1", "~",
+        "^", "~rc1", "^post", "",
+    ],
+    separators: &[".", "-", "_", "+", "~", "^", ""],
+};
 
 #[test]
 fn debian_agrees_with_dpkg() {
@@ -377,26 +377,28 @@ fn debian_agrees_with_dpkg() {
     all.extend(generated(
         1,
         300,
-        &["0", "1", "1:1", "2:0", "10", "1.0", "0:0"],
-        &[
-            "0",
-            "1",
-            "01",
-            "10",
-            "a",
-            "A",
-            "b",
-            "z",
-            "dfsg",
-            "deb12u1",
-            "~",
-            "~~",
-            "+",
-            "rc1",
-            "ubuntu0.1",
-            "9",
-        ],
-        &[".", "-", "+", "~", ""],
+        &Grammar {
+            first: &["0", "1", "1:1", "2:0", "10", "1.0", "0:0"],
+            parts: &[
+                "0",
+                "1",
+                "01",
+                "10",
+                "a",
+                "A",
+                "b",
+                "z",
+                "dfsg",
+                "deb12u1",
+                "~",
+                "~~",
+                "+",
+                "rc1",
+                "ubuntu0.1",
+                "9",
+            ],
+            separators: &[".", "-", "+", "~", ""],
+        },
     ));
     let answers: Vec<String> = all
         .iter()
@@ -449,12 +451,14 @@ fn pypi_agrees_with_python_packaging() {
     all.extend(generated(
         2,
         3000,
-        &["0", "1", "1!1", "v1", "01", "1.0"],
-        &[
-            "0", "1", "2", "10", "01", "a1", "b", "rc2", "c1", "alpha", "pre", "preview", "post1",
-            "r", "rev2", "dev", "dev3", "+local", "+l.1", "-1",
-        ],
-        &[".", "", "-", "_"],
+        &Grammar {
+            first: &["0", "1", "1!1", "v1", "01", "1.0"],
+            parts: &[
+                "0", "1", "2", "10", "01", "a1", "b", "rc2", "c1", "alpha", "pre", "preview",
+                "post1", "r", "rev2", "dev", "dev3", "+local", "+l.1", "-1",
+            ],
+            separators: &[".", "", "-", "_"],
+        },
     ));
     let answers = ask("python3", &["-c", PACKAGING_SCRIPT], &all);
     agree(Scheme::Pypi, "packaging", &all, &answers, true, &[]);
@@ -705,9 +709,7 @@ fn maven_agrees_with_comparable_version() {
     let all = corpus(
         &["maven-versions.txt", "maven-versions-generated.txt"],
         3,
-        MAVEN_FIRST,
-        MAVEN_PARTS,
-        MAVEN_SEPARATORS,
+        &MAVEN,
     );
     let answers = ask_maven(&jar, &all);
     agree(
@@ -740,9 +742,7 @@ fn rubygems_agrees_with_gem_version() {
     let all = corpus(
         &["rubygems-versions.txt", "rubygems-versions-generated.txt"],
         4,
-        RUBYGEMS_FIRST,
-        RUBYGEMS_PARTS,
-        RUBYGEMS_SEPARATORS,
+        &RUBYGEMS,
     );
     let answers = ask("ruby", &["-e", RUBY_SCRIPT], &all);
     agree(Scheme::RubyGems, "Gem::Version", &all, &answers, false, &[]);
@@ -773,9 +773,7 @@ fn packagist_agrees_with_php_version_compare() {
     let all = corpus(
         &["packagist-versions.txt", "packagist-versions-generated.txt"],
         5,
-        PACKAGIST_FIRST,
-        PACKAGIST_PARTS,
-        PACKAGIST_SEPARATORS,
+        &PACKAGIST,
     );
     let answers = ask("php", &["-r", PHP_SCRIPT], &all);
     agree(
@@ -813,13 +811,7 @@ fn rpm_agrees_with_rpm_vercmp() {
     ) {
         return;
     }
-    let all = corpus(
-        &["redhat-versions.txt"],
-        6,
-        RPM_FIRST,
-        RPM_PARTS,
-        RPM_SEPARATORS,
-    );
+    let all = corpus(&["redhat-versions.txt"], 6, &RPM);
     let dir = tempfile::tempdir().unwrap();
     let program = dir.path().join("compare.lua");
     std::fs::write(&program, rpm_program(&all)).unwrap();
