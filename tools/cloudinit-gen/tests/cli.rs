@@ -510,35 +510,50 @@ fn hostile_strings_round_trip_through_pyyaml() {
     );
 }
 
-/// Writes the network-config of `spec` and renders it with every cloud-init renderer.
-fn net_convert_all(spec: &Value) -> tempfile::TempDir {
+/// cloud-init's network renderers, each with a distribution that uses it.
+const RENDERERS: [(&str, &str); 4] = [
+    ("debian", "eni"),
+    ("ubuntu", "netplan"),
+    ("debian", "networkd"),
+    ("fedora", "sysconfig"),
+];
+
+/// Renders a network-config with each of cloud-init's renderers into `<dir>/<renderer>`;
+/// returns the directory and each renderer's name with what `net-convert` did.
+fn net_convert(text: &str) -> (tempfile::TempDir, Vec<(&'static str, std::process::Output)>) {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("network-config");
-    fs::write(&config, seed_file(spec, "network-config")).unwrap();
-    for (distro, output) in [
-        ("debian", "eni"),
-        ("ubuntu", "netplan"),
-        ("debian", "networkd"),
-        ("fedora", "sysconfig"),
-    ] {
-        let out = dir.path().join(output);
-        let text = check(Command::new("cloud-init").args([
-            "devel",
-            "net-convert",
-            "-p",
-            config.to_str().unwrap(),
-            "-k",
-            "yaml",
-            "-D",
-            distro,
-            "-O",
-            output,
-            "-d",
-            out.to_str().unwrap(),
-        ]));
+    fs::write(&config, text).unwrap();
+    let outputs = RENDERERS
+        .iter()
+        .map(|&(distro, renderer)| {
+            let output = Command::new("cloud-init")
+                .args(["devel", "net-convert", "-k", "yaml", "-p"])
+                .arg(&config)
+                .args(["-D", distro, "-O", renderer, "-d"])
+                .arg(dir.path().join(renderer))
+                .output()
+                .unwrap();
+            (renderer, output)
+        })
+        .collect();
+    (dir, outputs)
+}
+
+/// Writes the network-config of `spec` and renders it with every cloud-init renderer, each
+/// succeeding without a warning.
+fn net_convert_all(spec: &Value) -> tempfile::TempDir {
+    let (dir, outputs) = net_convert(&seed_file(spec, "network-config"));
+    for (renderer, output) in outputs {
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.status.success(), "{renderer} failed: {text}");
         assert!(
             !text.contains("WARNING") && !text.contains("Traceback"),
-            "{output}: {text}"
+            "{renderer}: {text}"
         );
     }
     dir
@@ -1679,27 +1694,8 @@ fn numeric_permissions_are_flagged_and_generated_ones_are_strings() {
 /// Renders a network-config with each of cloud-init's renderers: whether every renderer
 /// succeeded, and the networkd unit of eth0 (empty when networkd failed).
 fn render_network_config(text: &str) -> (bool, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("network-config");
-    fs::write(&config, text).unwrap();
-    let mut all_ok = true;
-    for (distro, output) in [
-        ("debian", "eni"),
-        ("ubuntu", "netplan"),
-        ("debian", "networkd"),
-        ("fedora", "sysconfig"),
-    ] {
-        let status = Command::new("cloud-init")
-            .args(["devel", "net-convert", "-k", "yaml", "-p"])
-            .arg(&config)
-            .args(["-D", distro, "-O", output, "-d"])
-            .arg(dir.path().join(output))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        all_ok &= status.success();
-    }
+    let (dir, outputs) = net_convert(text);
+    let all_ok = outputs.iter().all(|(_, output)| output.status.success());
     let unit = dir
         .path()
         .join("networkd/etc/systemd/network/10-cloud-init-eth0.network");
