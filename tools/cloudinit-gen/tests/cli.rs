@@ -604,27 +604,36 @@ fn network_config_renders_with_every_cloud_init_renderer() {
     }
 }
 
+/// Runs `netplan generate` on a version 2 network-config under `network:`, in a root of its
+/// own; returns the root and what netplan did.
+fn netplan_generate(config: &str) -> (tempfile::TempDir, std::process::Output) {
+    let dir = tempfile::tempdir().unwrap();
+    let netplan_dir = dir.path().join("etc/netplan");
+    fs::create_dir_all(&netplan_dir).unwrap();
+    let indented: String = config.lines().map(|l| format!("  {l}\n")).collect();
+    let file = netplan_dir.join("50-cloud-init.yaml");
+    fs::write(&file, format!("network:\n{indented}")).unwrap();
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
+    let output = Command::new("netplan")
+        .args(["generate", "--root-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    (dir, output)
+}
+
 #[test]
 fn network_v2_passes_netplan_generate() {
     if !have("netplan", &["info"]) {
         return;
     }
-    let config = seed_file(&network_spec(2), "network-config");
-    let parsed: Value =
-        serde_json::to_value(serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&config).unwrap())
-            .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let netplan_dir = dir.path().join("etc/netplan");
-    fs::create_dir_all(&netplan_dir).unwrap();
-    let wrapped = serde_yaml_ng::to_string(&json!({"network": parsed})).unwrap();
-    let file = netplan_dir.join("50-cloud-init.yaml");
-    fs::write(&file, wrapped).unwrap();
-    fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
-    let text = check(Command::new("netplan").args([
-        "generate",
-        "--root-dir",
-        dir.path().to_str().unwrap(),
-    ]));
+    let (dir, output) = netplan_generate(&seed_file(&network_spec(2), "network-config"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "netplan generate failed: {text}");
     assert!(!text.contains("Error"), "{text}");
     let unit = fs::read_to_string(
         dir.path()
@@ -1827,20 +1836,7 @@ fn crlf_scripts_are_refused() {
 
 /// Whether `netplan generate` accepts a version 2 network-config.
 fn netplan_accepts(config: &str) -> bool {
-    let dir = tempfile::tempdir().unwrap();
-    let netplan_dir = dir.path().join("etc/netplan");
-    fs::create_dir_all(&netplan_dir).unwrap();
-    let indented: String = config.lines().map(|l| format!("  {l}\n")).collect();
-    let file = netplan_dir.join("50-cloud-init.yaml");
-    fs::write(&file, format!("network:\n{indented}")).unwrap();
-    fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
-    Command::new("netplan")
-        .args(["generate", "--root-dir"])
-        .arg(dir.path())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap()
-        .success()
+    netplan_generate(config).1.status.success()
 }
 
 #[test]
