@@ -298,6 +298,14 @@ fn parse_yaml(sink: &mut Sink<'_>, check: &'static str, text: &str) -> Option<Va
     Some(value)
 }
 
+/// A value as YAML (`644`, `true`), trimmed, for a message.
+fn yaml_text(value: &Value) -> String {
+    serde_yaml_ng::to_string(value)
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
 /// An unquoted MAC of digits and colons is a base-60 integer to cloud-init's YAML 1.1 reader.
 fn yaml11_macs(sink: &mut Sink<'_>, text: &str) {
     for (n, line) in text.lines().enumerate() {

@@ -4,7 +4,7 @@
 use serde_yaml_ng::Value;
 
 use super::shell::{self, Syntax};
-use super::{Severity, Sink, keys, parse_yaml, yaml11, yaml11_macs};
+use super::{Severity, Sink, keys, parse_yaml, yaml_text, yaml11, yaml11_macs};
 use crate::{codec, password, sshkey, validate};
 
 /// Checks a cloud-config document (its `#cloud-config` line included) and returns it when it
@@ -49,10 +49,7 @@ fn unknown_keys<'v>(sink: &mut Sink<'_>, found: impl Iterator<Item = &'v Value>)
     for key in found {
         let name = match key {
             Value::String(s) => s.clone(),
-            other => serde_yaml_ng::to_string(other)
-                .unwrap_or_default()
-                .trim()
-                .to_string(),
+            other => yaml_text(other),
         };
         if keys::is_known(&name) {
             continue;
@@ -272,13 +269,12 @@ fn permissions(sink: &mut Sink<'_>, i: usize, value: Option<&Value>) {
     let Some(value) = value.filter(|v| !v.is_string()) else {
         return;
     };
-    let shown = serde_yaml_ng::to_string(value).unwrap_or_default();
     sink.add(
         "write_files_permissions",
         Severity::Error,
         format!(
             "write_files[{i}].permissions {}: not a string; cloud-init takes a number as the mode itself (644 becomes 01204) and 22.4's schema rejects it; quote it as '0644'",
-            shown.trim()
+            yaml_text(value)
         ),
     );
 }

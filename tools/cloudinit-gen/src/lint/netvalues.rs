@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde_yaml_ng::Value;
 
-use super::{Severity, Sink};
+use super::{Severity, Sink, yaml_text};
 use crate::validate::{self, Cidr};
 
 /// The keys of each version 1 entry type (cloud-init's network-config v1 schema).
@@ -111,10 +111,7 @@ const IGNORED: &str = "cloud-init ignores it";
 fn bad(sink: &mut Sink<'_>, path: &str, value: &Value, problem: &str) {
     let shown = match value {
         Value::String(s) => format!("{s:?}"),
-        other => serde_yaml_ng::to_string(other)
-            .unwrap_or_default()
-            .trim()
-            .to_string(),
+        other => yaml_text(other),
     };
     sink.add(
         "network_config_value",
