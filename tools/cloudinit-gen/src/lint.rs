@@ -558,15 +558,25 @@ mod tests {
             .collect()
     }
 
+    /// The findings of a seed as `check: message`.
+    fn messages_of(files: &[(&str, &str)]) -> Vec<String> {
+        lint_seed("s", &seed(files), Options::default())
+            .into_iter()
+            .map(|f| format!("{}: {}", f.check, f.message))
+            .collect()
+    }
+
     fn messages(user_data: &str) -> Vec<String> {
-        lint_seed(
-            "s",
-            &seed(&[("user-data", user_data), META]),
-            Options::default(),
-        )
-        .into_iter()
-        .map(|f| format!("{}: {}", f.check, f.message))
-        .collect()
+        messages_of(&[("user-data", user_data), META])
+    }
+
+    /// The seed files around a network-config: a script as user-data, and a meta-data.
+    fn with_network(network_config: &str) -> [(&str, &str); 3] {
+        [
+            ("user-data", "#!/bin/sh\n"),
+            META,
+            ("network-config", network_config),
+        ]
     }
 
     const META: (&str, &str) = ("meta-data", "instance-id: a\n");
@@ -633,34 +643,20 @@ mod tests {
     #[test]
     fn network_traps_are_found() {
         assert_eq!(
-            checks(&[
-                ("user-data", "#!/bin/sh\n"),
-                META,
-                ("network-config", "version: [\n")
-            ]),
+            checks(&with_network("version: [\n")),
             ["network_config_invalid"]
         );
         let v2 = "network:\n  version: 2\n  ethernets:\n    eth0:\n      adresses: [10.0.0.2/24]\n      routes: [{to: default, via: 10.0.0.1}]\n";
         assert_eq!(
-            checks(&[("user-data", "#!/bin/sh\n"), META, ("network-config", v2)]),
+            checks(&with_network(v2)),
             ["unknown_key", "route_default_misrendered"]
         );
         let v2_ok = "version: 2\nethernets:\n  eth0:\n    addresses: [10.0.0.2/24, 'fd00::2/64']\n    routes: [{to: 0.0.0.0/0, via: 10.0.0.1}, {to: '::/0', via: 'fd00::1'}]\n";
-        assert_eq!(
-            checks(&[
-                ("user-data", "#!/bin/sh\n"),
-                META,
-                ("network-config", v2_ok)
-            ]),
-            ["route_default_misrendered"]
-        );
+        assert_eq!(checks(&with_network(v2_ok)), ["route_default_misrendered"]);
         let v1 = "version: 1\nconfig:\n- type: physical\n  name: eth0\n  subnets:\n  - type: static\n    address: 10.0.0.2/24\n    routes: [{destination: 0.0.0.0/0, gateway: 10.0.0.1}]\n  - type: static6\n    address: 'fd00::2/64'\n    routes: [{destination: '::/0', gateway: 'fd00::1'}]\n";
-        assert!(checks(&[("user-data", "#!/bin/sh\n"), META, ("network-config", v1)]).is_empty());
+        assert!(checks(&with_network(v1)).is_empty());
         let mac = "version: 1\nconfig:\n- type: physical\n  name: eth0\n  mac_address: 52:54:00:12:34:56\n";
-        assert_eq!(
-            checks(&[("user-data", "#!/bin/sh\n"), META, ("network-config", mac)]),
-            ["mac_read_as_number"]
-        );
+        assert_eq!(checks(&with_network(mac)), ["mac_read_as_number"]);
     }
 
     #[test]
@@ -704,14 +700,7 @@ mod tests {
                 "network_config_value: ethernets.eth0.gateway4 \"fd00::1\": not an IPv4 address",
             ),
         ] {
-            let found: Vec<String> = lint_seed(
-                "s",
-                &seed(&[("user-data", "#!/bin/sh\n"), META, ("network-config", &doc)]),
-                Options::default(),
-            )
-            .into_iter()
-            .map(|f| format!("{}: {}", f.check, f.message))
-            .collect();
+            let found = messages_of(&with_network(&doc));
             assert_eq!(found.len(), 1, "{doc}: {found:?}");
             assert!(found[0].starts_with(expected), "{doc}: {found:?}");
         }
@@ -719,27 +708,12 @@ mod tests {
             "{type: static, address: 10.0.0.3/24, gateway: 10.0.0.1, dns_nameservers: [10.0.0.1], routes: [{network: 10.20.0.0, netmask: 255.255.0.0, gateway: 10.0.0.254}]}",
             "  mac_address: '52:54:00:12:34:56'\n  mtu: 1500\n",
         );
-        assert!(
-            checks(&[
-                ("user-data", "#!/bin/sh\n"),
-                META,
-                ("network-config", &good)
-            ])
-            .is_empty()
-        );
+        assert!(checks(&with_network(&good)).is_empty());
         let good = v2(
             "{dhcp4: yes, addresses: [10.0.0.2/24], nameservers: {addresses: [10.0.0.1]}, routes: [{to: 10.1.0.0/16, via: 10.0.0.1, metric: 5}]}",
         );
         let good = good.replace("eth0:\n    {", "eth0: {");
-        assert!(
-            checks(&[
-                ("user-data", "#!/bin/sh\n"),
-                META,
-                ("network-config", &good)
-            ])
-            .is_empty(),
-            "{good}"
-        );
+        assert!(checks(&with_network(&good)).is_empty(), "{good}");
     }
 
     #[test]
