@@ -75,7 +75,18 @@ struct Sink<'a> {
     out: &'a mut Vec<Finding>,
 }
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
+    /// A sink for the whole of `file` of the seed at `source`.
+    fn new(source: &'a str, file: &'a str, options: Options, out: &'a mut Vec<Finding>) -> Self {
+        Sink {
+            source,
+            file,
+            context: None,
+            options,
+            out,
+        }
+    }
+
     fn add(&mut self, check: &'static str, severity: Severity, message: impl Into<String>) {
         let message = match &self.context {
             Some(context) => format!("{context}: {}", message.into()),
@@ -112,22 +123,9 @@ pub fn lint_path(path: &Path, options: Options) -> Result<Vec<Finding>> {
 /// The findings of a seed already read.
 pub fn lint_seed(source: &str, seed: &SeedFiles, options: Options) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut sink = Sink {
-        source,
-        file: "-",
-        context: None,
-        options,
-        out: &mut out,
-    };
-    container(&mut sink, seed);
+    container(&mut Sink::new(source, "-", options, &mut out), seed);
     for (name, data) in &seed.files {
-        let mut sink = Sink {
-            source,
-            file: name,
-            context: None,
-            options,
-            out: &mut out,
-        };
+        let mut sink = Sink::new(source, name, options, &mut out);
         match name.as_str() {
             "user-data" | "vendor-data" => user_data(&mut sink, data),
             "meta-data" => meta_data(&mut sink, data),
@@ -777,13 +775,7 @@ mod tests {
     #[test]
     fn a_shell_that_cannot_run_is_reported_not_passed() {
         let mut out = Vec::new();
-        let mut sink = Sink {
-            source: "s",
-            file: "user-data",
-            context: None,
-            options: Options::default(),
-            out: &mut out,
-        };
+        let mut sink = Sink::new("s", "user-data", Options::default(), &mut out);
         cloudconfig::syntax(&mut sink, "script", "no-such-shell-here", b"echo\n");
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].check, "shell_unchecked");

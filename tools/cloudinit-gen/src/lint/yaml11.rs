@@ -252,14 +252,10 @@ mod tests {
 
     fn findings(text: &str) -> Vec<Finding> {
         let mut out = Vec::new();
-        let mut sink = Sink {
-            source: "seed",
-            file: "user-data",
-            context: None,
-            options: Options::default(),
-            out: &mut out,
-        };
-        check(&mut sink, text);
+        check(
+            &mut Sink::new("seed", "user-data", Options::default(), &mut out),
+            text,
+        );
         out
     }
 
