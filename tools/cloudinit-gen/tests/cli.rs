@@ -98,12 +98,17 @@ fn cloudinit_python() -> Option<&'static str> {
 
 fn check(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
+    succeeded(&format!("{cmd:?}"), &out)
+}
+
+/// The stdout and stderr of a finished command as text, asserting that it succeeded.
+fn succeeded(what: &str, out: &std::process::Output) -> String {
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "{cmd:?} failed: {text}");
+    assert!(out.status.success(), "{what} failed: {text}");
     text
 }
 
@@ -545,12 +550,7 @@ fn net_convert(text: &str) -> (tempfile::TempDir, Vec<(&'static str, std::proces
 fn net_convert_all(spec: &Value) -> tempfile::TempDir {
     let (dir, outputs) = net_convert(&seed_file(spec, "network-config"));
     for (renderer, output) in outputs {
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        assert!(output.status.success(), "{renderer} failed: {text}");
+        let text = succeeded(renderer, &output);
         assert!(
             !text.contains("WARNING") && !text.contains("Traceback"),
             "{renderer}: {text}"
@@ -628,12 +628,7 @@ fn network_v2_passes_netplan_generate() {
         return;
     }
     let (dir, output) = netplan_generate(&seed_file(&network_spec(2), "network-config"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "netplan generate failed: {text}");
+    let text = succeeded("netplan generate", &output);
     assert!(!text.contains("Error"), "{text}");
     let unit = fs::read_to_string(
         dir.path()
